@@ -1,0 +1,36 @@
+# Insight: `make run` starts everything locally; `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAGE ?= dev
+
+.PHONY: run test lint package bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+## Start the local runtime and the API on 127.0.0.1:8000, push the samples through, keep serving.
+run: $(VENV)/.installed
+	$(PY) -m insight_local
+
+## Run every test (unit, integration against moto, end to end through the local runtime).
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m mypy chalicelib
+
+## The CloudFormation/SAM template and bundles for STAGE (dev or prod), in build/$(STAGE)/.
+package: $(VENV)/.installed
+	$(PY) -m infra.package --stage $(STAGE)
+
+## Cold start, bundle sizes and local end-to-end figures.
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,1 @@
+"""Insight's domain: contracts, services and AWS adapters shared by the Chalice app and functions/."""

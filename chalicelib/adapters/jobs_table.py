@@ -1,0 +1,233 @@
+"""DynamoDB: the job records.
+
+One item per job, keyed by ``job_id``. A global secondary index (``by_created``) with a
+constant partition lists jobs newest first. Records expire ``job_retention_days`` after
+they are created (the table's TTL attribute is ``expires_at``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.errors import InvalidRequest, NotFound, aws_error_code, service_call
+from chalicelib.models import Job, JobError, JobPage, JobStatus, JobStep, ObjectRef
+
+LIST_PARTITION = "JOB"
+LIST_INDEX = "by_created"
+UNFINISHED = (JobStatus.RECEIVED.value, JobStatus.RUNNING.value)
+
+
+def _serializer() -> Any:
+    from boto3.dynamodb.types import TypeSerializer
+
+    return TypeSerializer()
+
+
+def _deserializer() -> Any:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    return TypeDeserializer()
+
+
+class JobExists(Exception):
+    """A job with this id was already recorded (a repeated S3 event)."""
+
+
+class JobsTable:
+    def __init__(self, client: Any, table_name: str, retention: timedelta) -> None:
+        self._db = client
+        self._table = table_name
+        self._retention = retention
+
+    # --- writing ------------------------------------------------------------------
+
+    def create(self, job: Job) -> None:
+        """Record a new job, once: raises ``JobExists`` if the id is already taken."""
+        item = self._to_item(job.model_dump(mode="json", exclude_none=True))
+        item["list_pk"] = {"S": LIST_PARTITION}
+        item["expires_at"] = {"N": str(int((job.created_at + self._retention).timestamp()))}
+        with service_call("DynamoDB"):
+            try:
+                self._db.put_item(
+                    TableName=self._table,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(job_id)",
+                )
+            except Exception as error:
+                if aws_error_code(error) == "ConditionalCheckFailedException":
+                    raise JobExists(job.job_id) from error
+                raise
+
+    def advance(self, job_id: str, step: JobStep, now: datetime) -> Job:
+        """Mark the job RUNNING at ``step``, unless it already finished."""
+        return self._update(
+            job_id,
+            {"status": JobStatus.RUNNING.value, "step": step.value, "updated_at": now.isoformat()},
+            condition_unfinished=True,
+        )
+
+    def succeed(self, job_id: str, now: datetime, **fields: Any) -> Job:
+        values = {
+            "status": JobStatus.SUCCEEDED.value,
+            "step": JobStep.DONE.value,
+            "updated_at": now.isoformat(),
+            "finished_at": now.isoformat(),
+        }
+        values.update({name: _jsonable(value) for name, value in fields.items()})
+        return self._update(job_id, values, condition_unfinished=True)
+
+    def fail(self, job_id: str, error: JobError, now: datetime) -> Job:
+        """Mark the job FAILED with why. A job that already finished keeps its outcome."""
+        return self._update(
+            job_id,
+            {
+                "status": JobStatus.FAILED.value,
+                "updated_at": now.isoformat(),
+                "finished_at": now.isoformat(),
+                "error": error.model_dump(mode="json"),
+            },
+            condition_unfinished=True,
+        )
+
+    def hold_task_token(self, job_id: str, token: str) -> None:
+        """Keep the token of the workflow step that waits on an asynchronous service job."""
+        with service_call("DynamoDB"):
+            self._db.update_item(
+                TableName=self._table,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression="SET task_token = :token",
+                ConditionExpression="attribute_exists(job_id)",
+                ExpressionAttributeValues={":token": {"S": token}},
+            )
+
+    def take_task_token(self, job_id: str) -> str | None:
+        """Remove and return the waiting step's token; None if there is none (already resumed)."""
+        with service_call("DynamoDB"):
+            try:
+                response = self._db.update_item(
+                    TableName=self._table,
+                    Key={"job_id": {"S": job_id}},
+                    UpdateExpression="REMOVE task_token",
+                    ConditionExpression="attribute_exists(task_token)",
+                    ReturnValues="ALL_OLD",
+                )
+            except Exception as error:
+                if aws_error_code(error) == "ConditionalCheckFailedException":
+                    return None
+                raise
+        return str(response["Attributes"]["task_token"]["S"])
+
+    # --- reading ------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job:
+        with service_call("DynamoDB"):
+            response = self._db.get_item(
+                TableName=self._table, Key={"job_id": {"S": job_id}}, ConsistentRead=True
+            )
+        if "Item" not in response:
+            raise NotFound(f"no job with id {job_id!r}")
+        return self._to_job(response["Item"])
+
+    def list(self, limit: int, next_token: str | None) -> JobPage:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "list_pk = :jobs",
+            "ExpressionAttributeValues": {":jobs": {"S": LIST_PARTITION}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if next_token:
+            request["ExclusiveStartKey"] = _decode_token(next_token)
+        with service_call("DynamoDB"):
+            response = self._db.query(**request)
+        last = response.get("LastEvaluatedKey")
+        return JobPage(
+            jobs=[self._to_job(item) for item in response.get("Items", [])],
+            next_token=_encode_token(last) if last else None,
+        )
+
+    # --- mapping ------------------------------------------------------------------
+
+    def _update(self, job_id: str, values: dict[str, Any], condition_unfinished: bool) -> Job:
+        names = {f"#{name}": name for name in values}
+        serializer = _serializer()
+        attribute_values = {f":{name}": serializer.serialize(value) for name, value in values.items()}
+        condition = "attribute_exists(job_id)"
+        if condition_unfinished:
+            condition += " AND #status IN (:received, :running)"
+            names["#status"] = "status"
+            attribute_values[":received"] = {"S": JobStatus.RECEIVED.value}
+            attribute_values[":running"] = {"S": JobStatus.RUNNING.value}
+        with service_call("DynamoDB"):
+            try:
+                response = self._db.update_item(
+                    TableName=self._table,
+                    Key={"job_id": {"S": job_id}},
+                    UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in values),
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=attribute_values,
+                    ReturnValues="ALL_NEW",
+                )
+            except Exception as error:
+                if aws_error_code(error) == "ConditionalCheckFailedException":
+                    return self.get(job_id)  # missing (raises NotFound) or already finished
+                raise
+        return self._to_job(response["Attributes"])
+
+    @staticmethod
+    def _to_item(document: dict[str, Any]) -> dict[str, Any]:
+        serializer = _serializer()
+        return {name: serializer.serialize(value) for name, value in document.items()}
+
+    @staticmethod
+    def _to_job(item: dict[str, Any]) -> Job:
+        deserializer = _deserializer()
+        document = {name: deserializer.deserialize(value) for name, value in item.items()}
+        return Job.model_validate(
+            {name: _from_dynamodb(document[name]) for name in Job.model_fields if name in document}
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, ObjectRef):
+        return value.model_dump()
+    return value
+
+
+def _from_dynamodb(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; the records hold whole numbers only."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {name: _from_dynamodb(inner) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamodb(inner) for inner in value]
+    return value
+
+
+def _encode_token(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> dict[str, Any]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise InvalidRequest("next_token is not a token this API returned") from error
+    expected = {"job_id", "list_pk", "created_at"}
+    if not isinstance(key, dict) or set(key) != expected or not all(
+        isinstance(value, dict) and set(value) == {"S"} for value in key.values()
+    ):
+        raise InvalidRequest("next_token is not a token this API returned")
+    return key

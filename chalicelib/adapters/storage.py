@@ -1,0 +1,80 @@
+"""S3: uploads, results and presigned links."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.errors import NotFound, aws_error_code, service_call
+from chalicelib.models import ObjectRef, PresignedPost
+
+MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    content_type: str
+    size: int
+
+
+class Storage:
+    def __init__(self, client: Any) -> None:
+        self._s3 = client
+
+    def presigned_post(
+        self, target: ObjectRef, content_type: str, max_size: int, expires_in: int
+    ) -> PresignedPost:
+        """A form that lets a client upload exactly this key, of this type, up to ``max_size`` bytes."""
+        post = self._s3.generate_presigned_post(
+            Bucket=target.bucket,
+            Key=target.key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                {"Content-Type": content_type},
+                ["content-length-range", 1, max_size],
+            ],
+            ExpiresIn=expires_in,
+        )
+        return PresignedPost(url=post["url"], fields=post["fields"])
+
+    def presigned_get(self, ref: ObjectRef, expires_in: int) -> str:
+        return str(
+            self._s3.generate_presigned_url(
+                "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=expires_in
+            )
+        )
+
+    def head(self, ref: ObjectRef) -> ObjectHead:
+        with service_call("S3"):
+            try:
+                response = self._s3.head_object(Bucket=ref.bucket, Key=ref.key)
+            except Exception as error:
+                if aws_error_code(error) in MISSING_CODES:
+                    raise NotFound(f"s3://{ref.bucket}/{ref.key} does not exist") from error
+                raise
+        return ObjectHead(
+            content_type=str(response.get("ContentType") or "application/octet-stream"),
+            size=int(response["ContentLength"]),
+        )
+
+    def read(self, ref: ObjectRef) -> bytes:
+        with service_call("S3"):
+            try:
+                response = self._s3.get_object(Bucket=ref.bucket, Key=ref.key)
+            except Exception as error:
+                if aws_error_code(error) in MISSING_CODES:
+                    raise NotFound(f"s3://{ref.bucket}/{ref.key} does not exist") from error
+                raise
+            return bytes(response["Body"].read())
+
+    def read_json(self, ref: ObjectRef) -> Any:
+        return json.loads(self.read(ref))
+
+    def write_json(self, ref: ObjectRef, document: Any) -> ObjectRef:
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        with service_call("S3"):
+            self._s3.put_object(
+                Bucket=ref.bucket, Key=ref.key, Body=body, ContentType="application/json"
+            )
+        return ref

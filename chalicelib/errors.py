@@ -1,0 +1,83 @@
+"""Domain exceptions.
+
+The API maps them to HTTP once (``app.py``). In Lambda functions that state machines
+call, the exception's class name is the error name that the ASL's Retry and Catch
+match, so these names are part of the workflows' contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class InsightError(Exception):
+    """Base of every domain error."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(InsightError):
+    """The thing asked for does not exist."""
+
+
+class InvalidRequest(InsightError):
+    """The caller sent something Insight cannot accept."""
+
+
+class InvalidDocument(InsightError):
+    """The uploaded object is not a document Insight can analyse (type, size, pages, damage)."""
+
+
+class ServiceThrottled(InsightError):
+    """An AWS service refused the call for rate; the workflow retries it with backoff."""
+
+
+class ServiceUnavailable(InsightError):
+    """An AWS service failed transiently; the workflow retries it."""
+
+
+class AnalysisFailed(InsightError):
+    """An AI service could not analyse the input; not worth retrying."""
+
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "LimitExceededException",
+        "ProvisionedThroughputExceededException",
+    }
+)
+TRANSIENT_CODES = frozenset(
+    {"InternalServerError", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException", "InternalServerException"}
+)
+
+
+def aws_error_code(error: Exception) -> str | None:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        return str(code) if code else None
+    return None
+
+
+@contextmanager
+def service_call(service: str) -> Iterator[None]:
+    """Turn botocore's throttling and transient errors into the names workflows retry on."""
+    try:
+        yield
+    except Exception as error:
+        code = aws_error_code(error)
+        if code in THROTTLING_CODES:
+            raise ServiceThrottled(f"{service} throttled the call ({code})") from error
+        if code in TRANSIENT_CODES:
+            raise ServiceUnavailable(f"{service} failed transiently ({code})") from error
+        raise

@@ -1,0 +1,240 @@
+"""Insight's contracts: API bodies, job records and the data its workflows pass.
+
+Every body the API accepts or returns, and every event a function receives, is one of
+these models; the OpenAPI document is generated from them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+FILE_NAME_PATTERN = re.compile(r"^[\w\-. ()\[\]+,@&=]+$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ObjectRef(Model):
+    """Where a thing lives in S3. Workflows pass these, never the thing itself."""
+
+    bucket: Annotated[str, Field(min_length=3, max_length=63)]
+    key: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+# --- uploads -------------------------------------------------------------------------
+
+
+class UploadRequest(Model):
+    """What a client says about the file it is about to upload."""
+
+    file_name: Annotated[str, Field(min_length=1, max_length=255, examples=["invoice.pdf"])]
+    content_type: Annotated[str, Field(min_length=3, max_length=127, examples=["application/pdf"])]
+    size: Annotated[int, Field(gt=0, description="Size of the file in bytes.")]
+
+    @field_validator("file_name")
+    @classmethod
+    def plain_file_name(cls, value: str) -> str:
+        if value in {".", ".."} or not FILE_NAME_PATTERN.match(value):
+            raise ValueError(
+                "file_name must be a plain file name: letters, digits, spaces and - _ . ( ) [ ] + , @ & =, "
+                "with no path separators"
+            )
+        return value
+
+    @field_validator("content_type")
+    @classmethod
+    def lower_content_type(cls, value: str) -> str:
+        return value.strip().lower()
+
+
+class PresignedPost(Model):
+    """An S3 presigned POST: send ``fields`` and then the file as multipart form data to ``url``."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class UploadTicket(Model):
+    job_id: str
+    upload: PresignedPost
+    expires_in: int = Field(description="Seconds the upload form stays valid.")
+    max_size: int = Field(description="The largest size in bytes the form accepts.")
+
+
+# --- jobs ----------------------------------------------------------------------------
+
+
+class JobStatus(StrEnum):
+    RECEIVED = "RECEIVED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class JobKind(StrEnum):
+    DOCUMENT = "DOCUMENT"
+
+
+class JobStep(StrEnum):
+    QUEUED = "queued"
+    VALIDATING = "validating"
+    EXTRACTING_TEXT = "extracting_text"
+    ANALYZING_TEXT = "analyzing_text"
+    WRITING_RESULTS = "writing_results"
+    DONE = "done"
+
+
+class JobError(Model):
+    type: str = Field(description="The error's name, e.g. InvalidDocument or States.Timeout.")
+    reason: str
+
+
+class EntityCount(Model):
+    type: str
+    count: int
+
+
+class DocumentSummary(Model):
+    """The headline of a document's analysis, kept on the job record."""
+
+    pages: int
+    characters: int
+    language: str | None = None
+    sentiment: str | None = None
+    entities: list[EntityCount] = []
+    key_phrases: list[str] = Field(default=[], description="The highest scoring key phrases.")
+    pii_entities: list[EntityCount] = []
+
+
+class Job(Model):
+    job_id: str
+    kind: JobKind
+    status: JobStatus
+    step: JobStep
+    file_name: str
+    content_type: str
+    size: int
+    source: ObjectRef
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+    summary: DocumentSummary | None = None
+    results: ObjectRef | None = None
+    error: JobError | None = None
+
+
+class JobView(Model):
+    """A job as the API shows it: the record plus a link to its results."""
+
+    job: Job
+    results_url: str | None = Field(default=None, description="A presigned GET of the results document.")
+
+
+class JobPage(Model):
+    jobs: list[Job]
+    next_token: str | None = Field(default=None, description="Pass as ?next_token= to get the next page.")
+
+
+class ListJobsQuery(Model):
+    limit: Annotated[int | None, Field(ge=1, le=100)] = None
+    next_token: Annotated[str | None, Field(max_length=2048)] = None
+
+
+class ErrorBody(Model):
+    """Every 4xx and 5xx answer of the API."""
+
+    code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+
+
+# --- the document workflow's state -----------------------------------------------------
+
+
+class DocumentExecution(Model):
+    """The input of the document workflow: which job, and where its upload is."""
+
+    job_id: str
+    document: ObjectRef
+
+
+class DocumentInfo(Model):
+    media_type: str
+    size: int
+    pages: int
+
+
+class ExtractedText(Model):
+    """Where the text of a document was written, and how much of it there is."""
+
+    text: ObjectRef
+    pages: int
+    characters: int
+
+
+class TextToAnalyse(Model):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    job_id: str
+    extraction: ExtractedText
+
+
+class TextDetectionCompleted(Model):
+    """Textract's completion notification, as published to the job's SNS topic."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    JobId: str
+    Status: str
+    API: str | None = None
+    JobTag: str
+    StatusMessage: str | None = None
+
+
+class TextAnalysis(Model):
+    analysis: ObjectRef
+    summary: DocumentSummary
+
+
+class TextDetectionStart(Model):
+    """The input of the step that starts asynchronous text detection and waits for it."""
+
+    job_id: str
+    document: ObjectRef
+    task_token: str
+
+
+class WorkflowFailure(Model):
+    """The Catch output the failure step receives: Error and Cause as Step Functions names them."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    error: str = Field(alias="Error")
+    cause: str | None = Field(default=None, alias="Cause")
+
+
+class FailedExecution(Model):
+    job_id: str
+    failure: WorkflowFailure
+
+
+class FinishedDocument(Model):
+    """The input of the last step: everything the workflow learned, as pointers."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    job_id: str
+    document: ObjectRef
+    info: DocumentInfo
+    extraction: ExtractedText
+    analysis: TextAnalysis

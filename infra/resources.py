@@ -1,0 +1,279 @@
+"""Every resource Insight needs, declared once.
+
+Two readers turn this into resources: ``infra/template.py`` writes the CloudFormation/SAM
+merge template for ``make package``; ``insight_local/provision.py`` creates the same
+resources in the local runtime. Neither keeps a list of its own.
+
+A resource with a ``setting`` is told to the code through that ``Settings`` field
+(environment variable ``INSIGHT_<SETTING>``): its name for buckets, tables and queues,
+its ARN for topics, roles and state machines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a function (or a service role) may do to one declared resource."""
+
+    resource: str  # logical id of a declared resource
+    actions: tuple[str, ...]
+    objects: str | None = None  # for buckets: the key pattern the actions apply to ("uploads/*")
+
+
+@dataclass(frozen=True)
+class ServiceGrant:
+    """Actions on an AWS service whose operations take no resource ARN (Textract, Comprehend)."""
+
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LambdaNotification:
+    function: str
+    events: tuple[str, ...] = ("s3:ObjectCreated:*",)
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class Bucket:
+    logical_id: str
+    setting: str
+    purpose: str
+    notifications: tuple[LambdaNotification, ...] = ()
+    browser_uploads: bool = False  # CORS for presigned POSTs from the stage's origins
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    hash_key: str
+    range_key: str
+
+
+@dataclass(frozen=True)
+class Table:
+    logical_id: str
+    setting: str
+    purpose: str
+    hash_key: str
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    logical_id: str
+    setting: str
+    purpose: str
+    subscribers: tuple[str, ...] = ()  # logical ids of functions
+
+
+@dataclass(frozen=True)
+class ServiceRole:
+    """A role that an AWS service assumes on Insight's behalf."""
+
+    logical_id: str
+    setting: str
+    service: str
+    grants: tuple[Grant, ...]
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    handler: str
+    purpose: str
+    grants: tuple[Grant | ServiceGrant, ...] = ()
+    timeout: int = 60
+    memory: int = 512
+    #: Chalice declares and packages this function itself (``app.py``); the template only
+    #: adds its environment and permissions.
+    chalice: bool = False
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    logical_id: str
+    setting: str
+    definition: Path
+    purpose: str
+    #: ``${Name}`` in the definition -> logical id of the function whose ARN replaces it.
+    substitutions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stack:
+    buckets: tuple[Bucket, ...]
+    tables: tuple[Table, ...]
+    topics: tuple[Topic, ...]
+    roles: tuple[ServiceRole, ...]
+    functions: tuple[Function, ...]
+    state_machines: tuple[StateMachine, ...]
+
+    def function(self, logical_id: str) -> Function:
+        return next(f for f in self.functions if f.logical_id == logical_id)
+
+    def settings_resources(self) -> list[Bucket | Table | Topic | ServiceRole | StateMachine]:
+        return [*self.buckets, *self.tables, *self.topics, *self.roles, *self.state_machines]
+
+
+READ_UPLOADS = Grant("Uploads", ("s3:GetObject",), objects="uploads/*")
+JOB_RECORDS = Grant("Jobs", ("dynamodb:GetItem", "dynamodb:UpdateItem"))
+RESULTS = Grant("Results", ("s3:GetObject", "s3:PutObject"), objects="jobs/*")
+
+STACK = Stack(
+    buckets=(
+        Bucket(
+            "Uploads",
+            setting="upload_bucket",
+            purpose="Files uploaded for analysis (presigned POSTs), kept whatever the outcome.",
+            notifications=(LambdaNotification("OnUpload", prefix="uploads/"),),
+            browser_uploads=True,
+        ),
+        Bucket("Results", setting="results_bucket", purpose="Text, analyses and results documents of jobs."),
+    ),
+    tables=(
+        Table(
+            "Jobs",
+            setting="jobs_table",
+            purpose="One record per job: status, step, timestamps, summary, error.",
+            hash_key="job_id",
+            indexes=(Index("by_created", hash_key="list_pk", range_key="created_at"),),
+            ttl_attribute="expires_at",
+        ),
+    ),
+    topics=(
+        Topic(
+            "TextDetectionCompletions",
+            setting="text_detection_topic_arn",
+            purpose="Textract publishes here when an asynchronous text detection ends.",
+            subscribers=("TextDetectionCompleted",),
+        ),
+    ),
+    roles=(
+        ServiceRole(
+            "TextractPublisher",
+            setting="text_detection_role_arn",
+            service="textract.amazonaws.com",
+            grants=(Grant("TextDetectionCompletions", ("sns:Publish",)),),
+        ),
+    ),
+    functions=(
+        Function(
+            "APIHandler",
+            handler="app.app",
+            purpose="The REST API.",
+            chalice=True,
+            grants=(
+                Grant("Uploads", ("s3:PutObject",), objects="uploads/*"),
+                Grant("Results", ("s3:GetObject",), objects="jobs/*"),
+                Grant("Jobs", ("dynamodb:GetItem", "dynamodb:Query")),
+            ),
+        ),
+        Function(
+            "OnUpload",
+            handler="app.on_upload",
+            purpose="Records the job of each upload and starts its workflow.",
+            chalice=True,
+            grants=(
+                Grant("Uploads", ("s3:GetObject",), objects="uploads/*"),
+                Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
+                Grant("DocumentWorkflow", ("states:StartExecution",)),
+            ),
+        ),
+        Function(
+            "ValidateDocument",
+            handler="functions.validate_document.handler.lambda_handler",
+            purpose="Checks type by magic bytes, size and pages.",
+            grants=(READ_UPLOADS, JOB_RECORDS),
+        ),
+        Function(
+            "DetectText",
+            handler="functions.detect_text.handler.lambda_handler",
+            purpose="Synchronous Textract text detection.",
+            grants=(READ_UPLOADS, JOB_RECORDS, RESULTS, ServiceGrant(("textract:DetectDocumentText",))),
+            timeout=120,
+        ),
+        Function(
+            "StartTextDetection",
+            handler="functions.start_text_detection.handler.lambda_handler",
+            purpose="Starts asynchronous Textract detection of a multi-page document.",
+            grants=(
+                READ_UPLOADS,
+                JOB_RECORDS,
+                ServiceGrant(("textract:StartDocumentTextDetection",)),
+                Grant("TextractPublisher", ("iam:PassRole",)),
+            ),
+        ),
+        Function(
+            "TextDetectionCompleted",
+            handler="functions.text_detection_completed.handler.lambda_handler",
+            purpose="Resumes the waiting workflow when Textract's detection ends.",
+            grants=(
+                JOB_RECORDS,
+                RESULTS,
+                ServiceGrant(("textract:GetDocumentTextDetection",)),
+                Grant("DocumentWorkflow", ("states:SendTaskSuccess", "states:SendTaskFailure")),
+            ),
+            timeout=300,
+            memory=1024,
+        ),
+        Function(
+            "AnalyseText",
+            handler="functions.analyse_text.handler.lambda_handler",
+            purpose="Comprehend over the extracted text.",
+            grants=(
+                JOB_RECORDS,
+                RESULTS,
+                ServiceGrant(
+                    (
+                        "comprehend:DetectDominantLanguage",
+                        "comprehend:DetectEntities",
+                        "comprehend:DetectKeyPhrases",
+                        "comprehend:DetectSentiment",
+                        "comprehend:DetectPiiEntities",
+                    )
+                ),
+            ),
+            timeout=300,
+        ),
+        Function(
+            "RecordSuccess",
+            handler="functions.record_success.handler.lambda_handler",
+            purpose="Writes the results document and marks the job SUCCEEDED.",
+            grants=(JOB_RECORDS, RESULTS),
+        ),
+        Function(
+            "RecordFailure",
+            handler="functions.record_failure.handler.lambda_handler",
+            purpose="Marks the job FAILED with the error and reason.",
+            grants=(JOB_RECORDS,),
+        ),
+    ),
+    state_machines=(
+        StateMachine(
+            "DocumentWorkflow",
+            setting="document_workflow_arn",
+            definition=ROOT / "statemachines" / "document.asl.json",
+            purpose="Validate, detect text, analyse text, record the outcome.",
+            substitutions={
+                "ValidateDocumentArn": "ValidateDocument",
+                "DetectTextArn": "DetectText",
+                "StartTextDetectionArn": "StartTextDetection",
+                "AnalyseTextArn": "AnalyseText",
+                "RecordSuccessArn": "RecordSuccess",
+                "RecordFailureArn": "RecordFailure",
+            },
+        ),
+    ),
+)
+
+
+def env_name(setting: str) -> str:
+    return f"INSIGHT_{setting.upper()}"

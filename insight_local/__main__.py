@@ -1,0 +1,124 @@
+"""`make run`: the local runtime and the API on 127.0.0.1:8000, the samples pushed through
+the real upload path, each job's outcome printed as it finishes; then it keeps serving."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import signal
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from insight_local.runtime import Runtime
+from insight_local.uploading import post_form
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+DEMO = ("invoice.pdf", "report.pdf", "bad/not_a_png.png")
+
+
+def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    import urllib.error
+
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def submit(base: str, path: Path) -> str | None:
+    data = path.read_bytes()
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    status, ticket = call(base, "POST", "/uploads", {"file_name": path.name, "content_type": content_type, "size": len(data)})
+    if status != 201:
+        print(f"  {path.name}: refused by the API ({status}): {ticket['message']}")
+        return None
+    code, answer = post_form(ticket["upload"]["url"], ticket["upload"]["fields"], path.name, data, content_type)
+    if code >= 300:
+        print(f"  {path.name}: the upload was refused ({code}): {answer}")
+        return None
+    print(f"  {path.name}: uploaded as job {ticket['job_id']}")
+    return str(ticket["job_id"])
+
+
+def describe(view: dict[str, Any], results: dict[str, Any] | None) -> str:
+    job = view["job"]
+    lines = [f"\n== {job['file_name']} (job {job['job_id']}): {job['status']}"]
+    if job["status"] == "FAILED":
+        lines.append(f"   {job['error']['type']}: {job['error']['reason']}")
+        return "\n".join(lines)
+    summary = job["summary"]
+    lines.append(
+        f"   {summary['pages']} page(s), {summary['characters']} characters, language {summary['language']}, "
+        f"sentiment {summary['sentiment']}"
+    )
+    if results:
+        first = [line for line in results["text"].splitlines() if line.strip()][:4]
+        lines.append("   text: " + " | ".join(first))
+        entities = [f"{e['Type']}: {e['Text']}" for e in results["entities"][:10]]
+        lines.append("   entities: " + "; ".join(entities))
+        pii = sorted({e["Type"] for e in results["pii_entities"]})
+        lines.append("   PII found: " + (", ".join(pii) or "none"))
+    lines.append("   key phrases: " + "; ".join(summary["key_phrases"][:6]))
+    lines.append(f"   results: s3://{job['results']['bucket']}/{job['results']['key']}")
+    return "\n".join(lines)
+
+
+def follow(runtime: Runtime, base: str, jobs: list[str], timeout: float = 120) -> None:
+    pending = set(jobs)
+    deadline = time.monotonic() + timeout
+    s3 = runtime.aws.client("s3")
+    while pending and time.monotonic() < deadline:
+        for job_id in sorted(pending):
+            status, view = call(base, "GET", f"/jobs/{job_id}")
+            if status == 200 and view["job"]["status"] in ("SUCCEEDED", "FAILED"):
+                results = None
+                if view["job"]["results"]:
+                    ref = view["job"]["results"]
+                    results = json.loads(s3.get_object(Bucket=ref["bucket"], Key=ref["key"])["Body"].read())
+                print(describe(view, results), flush=True)
+                pending.discard(job_id)
+        time.sleep(0.3)
+    for job_id in pending:
+        print(f"\n== job {job_id} has not finished after {timeout:.0f}s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Insight's local runtime")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-samples", action="store_true", help="serve the API without pushing the samples")
+    parser.add_argument("--once", action="store_true", help="stop after the samples instead of serving")
+    args = parser.parse_args(argv)
+
+    print("Starting the local runtime (moto on 127.0.0.1, Step Functions, in-process Lambdas)...", flush=True)
+    runtime = Runtime(api_port=args.port).start()
+    base = runtime.api.url
+    print(f"Local AWS at {runtime.aws.endpoint}; API at {base} (try: curl {base}/jobs)", flush=True)
+    try:
+        if not args.no_samples:
+            print("\nUploading the samples through POST /uploads and their presigned forms:", flush=True)
+            jobs = [job for name in DEMO if (job := submit(base, SAMPLES / name))]
+            follow(runtime, base, jobs)
+        if args.once:
+            return 0
+        print(f"\nServing {base} until Ctrl-C.", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        return 0
+    finally:
+        runtime.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

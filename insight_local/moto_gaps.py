@@ -1,0 +1,276 @@
+"""Where moto (pinned: see requirements-dev.txt) falls short of AWS for Insight's workflows,
+and the extension that closes each gap.
+
+Every extension is a function named for the gap; ``install()`` applies them all, once,
+before the server starts. Each has a test in ``tests/integration/test_moto_gaps.py``
+that fails without it. They reach into moto's internals, which is why moto is pinned
+exactly: re-run those tests before moving the pin.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import moto
+
+from insight_local import lambdas
+
+MOTO_VERSION = "5.2.5"
+
+_installed = False
+_lock = threading.Lock()
+
+
+def install() -> None:
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        if moto.__version__ != MOTO_VERSION:
+            raise RuntimeError(
+                f"the local runtime extends moto {MOTO_VERSION}'s internals but moto {moto.__version__} is "
+                "installed: run `make test` to reinstall the pinned version"
+            )
+        for extension in EXTENSIONS:
+            extension()
+        _installed = True
+
+
+def in_process_lambdas() -> None:
+    """moto runs Lambda code only in Docker (absent here) or not at all.
+
+    Every path that runs a function (Invoke, Step Functions tasks, S3, SNS and SQS
+    subscriptions) ends in ``LambdaFunction._invoke_lambda``: run the real handler
+    string in this process instead, with the function's environment and a Lambda
+    context, answering in Lambda's error shape so that Retry and Catch match.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        return lambdas.invoke(self, event)
+
+    LambdaFunction._invoke_lambda = _invoke_lambda
+
+
+def asynchronous_s3_notifications() -> None:
+    """moto invokes a bucket's Lambda notification inside the upload's request; S3 invokes
+    it asynchronously (the uploader never waits for the handler). Deliver it on a thread."""
+    from moto.s3 import notifications
+
+    deliver = notifications._invoke_awslambda
+
+    def _invoke_awslambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        threading.Thread(
+            target=deliver, args=(account_id, event_body, fn_arn, region_name), name="s3-notification", daemon=True
+        ).start()
+
+    notifications._invoke_awslambda = _invoke_awslambda
+
+
+def complete_s3_events() -> None:
+    """moto's S3 event records lack fields that S3 always sends (``userIdentity``,
+    ``requestParameters``, ``responseElements``, the bucket's ``ownerIdentity``, the
+    object's ``sequencer``), so strict parsers of the real shape (Powertools' S3Model)
+    reject them. Add them, shaped as S3 sends them."""
+    from moto.s3 import notifications
+
+    original = notifications._get_s3_event
+
+    def _get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        event = original(event_name, bucket, key, notification_id)
+        for record in event["Records"]:
+            record.setdefault("userIdentity", {"principalId": "AWS:AIDAINSIGHTLOCAL"})
+            record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+            record.setdefault(
+                "responseElements",
+                {"x-amz-request-id": uuid.uuid4().hex[:16].upper(), "x-amz-id-2": base64.b64encode(uuid.uuid4().bytes).decode()},
+            )
+            record["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": "AINSIGHTLOCAL"})
+            record["s3"]["object"].setdefault("sequencer", f"{int(datetime.now(UTC).timestamp() * 1e6):016X}")
+            if getattr(key, "version_id", None) and key.version_id != "null":
+                record["s3"]["object"].setdefault("versionId", key.version_id)
+        return event
+
+    notifications._get_s3_event = _get_s3_event
+
+
+def real_sns_lambda_events() -> None:
+    """moto hands a Lambda subscriber a canned SNS event: topic ``arn:aws:sns:EXAMPLE``,
+    the same MessageId every time, invented message attributes and "EXAMPLE" where SNS
+    puts URLs, which strict parsers of the real shape (Powertools' SnsModel) reject.
+    Build the record SNS sends, and deliver it asynchronously as SNS does."""
+    from moto.awslambda.utils import get_backend
+    from moto.sns.models import Subscription
+
+    original = Subscription.publish
+
+    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
+                message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
+        if self.protocol != "lambda":
+            return original(self, message, message_id, subject, message_attributes, *args, **kwargs)
+        region = self.endpoint.split(":")[3]
+        host = f"https://sns.{region}.amazonaws.com"
+        attributes = {
+            name: {"Type": value["DataType"], "Value": value.get("StringValue", value.get("BinaryValue"))}
+            for name, value in (message_attributes or {}).items()
+        }
+        record = {
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": self.arn,
+            "EventSource": "aws:sns",
+            "Sns": {
+                "SignatureVersion": "1",
+                "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                "Signature": base64.b64encode(uuid.uuid4().bytes * 4).decode(),
+                "SigningCertUrl": f"{host}/SimpleNotificationService-{uuid.uuid4().hex}.pem",
+                "MessageId": message_id,
+                "Message": message,
+                "MessageAttributes": attributes,
+                "Type": "Notification",
+                "UnsubscribeUrl": f"{host}/?Action=Unsubscribe&SubscriptionArn={self.arn}",
+                "TopicArn": self.topic.arn,
+                "Subject": subject,
+            },
+        }
+        function = get_backend(self.account_id, region).get_function(self.endpoint)
+        threading.Thread(
+            target=function.invoke, args=(json.dumps({"Records": [record]}), {}, {}), name="sns-delivery", daemon=True
+        ).start()
+
+    Subscription.publish = publish
+
+
+class PostPolicyError(Exception):
+    pass
+
+
+def presigned_post_policy() -> None:
+    """moto stores any browser-form POST: it checks neither the policy's expiry nor its
+    conditions (``content-length-range``, the key, the ``Content-Type``), and it fires the
+    object-created notification before the form's Content-Type is set on the object.
+
+    Enforce the signed policy as S3 does and notify once the object is complete.
+    """
+    from moto.s3 import notifications
+    from moto.s3.responses import S3Response
+    from moto.s3.utils import metadata_from_headers
+
+    original = S3Response._bucket_response_post
+
+    def _bucket_response_post(self: Any, request: Any, bucket_name: str) -> Any:
+        if not request.headers.get("Content-Length") or self.is_delete_keys() or "policy" not in self.querystring:
+            return original(self, request, bucket_name)
+        self.path = self._get_path(request)
+        form = {name: values[0] for name, values in self.querystring.items()}
+        try:
+            check_post_policy(form, bucket_name, len(self.body))
+        except PostPolicyError as refusal:
+            return 403, {"Content-Type": "application/xml"}, _s3_error("AccessDenied", str(refusal))
+        key = self.backend.put_object(bucket_name, form["key"], self.body, disable_notification=True)
+        key.set_metadata(metadata_from_headers(self.form_data))
+        bucket = self.backend.get_bucket(bucket_name)
+        notifications.send_event(
+            self.current_account, notifications.S3NotificationEvent.OBJECT_CREATED_POST_EVENT, bucket, key
+        )
+        status = int(form.get("success_action_status", 204))
+        return status, {"ETag": key.etag}, ""
+
+    S3Response._bucket_response_post = _bucket_response_post
+
+
+def check_post_policy(form: dict[str, str], bucket: str, size: int) -> None:
+    """S3's checks of a POST policy: not expired, and every condition met by the form."""
+    try:
+        policy = json.loads(base64.b64decode(form["policy"]))
+    except (KeyError, ValueError) as error:
+        raise PostPolicyError("Invalid Policy: the policy is not base64-encoded JSON") from error
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    if expiration < datetime.now(UTC):
+        raise PostPolicyError("Invalid according to Policy: Policy expired.")
+    fields = {name.lower(): value for name, value in form.items()}
+    fields["bucket"] = bucket
+    for condition in policy.get("conditions", []):
+        if isinstance(condition, dict):
+            ((name, expected),) = condition.items()
+            operator = "eq"
+        elif condition[0] == "content-length-range":
+            low, high = int(condition[1]), int(condition[2])
+            if not low <= size <= high:
+                raise PostPolicyError(
+                    f"Invalid according to Policy: Policy Condition failed: content-length-range {low}..{high}, "
+                    f"the file is {size} bytes"
+                )
+            continue
+        else:
+            operator, name, expected = condition[0], condition[1].lstrip("$"), condition[2]
+        actual = fields.get(name.lower())
+        ok = actual == expected if operator == "eq" else actual is not None and actual.startswith(expected)
+        if not ok:
+            raise PostPolicyError(
+                f'Invalid according to Policy: Policy Condition failed: ["{operator}", "${name}", "{expected}"]'
+            )
+
+
+def _s3_error(code: str, message: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{uuid.uuid4()}</RequestId></Error>"
+    )
+
+
+def named_executions() -> None:
+    """``StartExecution`` without a name gives every execution the ARN ``...:None``, so the
+    second one collides. AWS names it with a UUID."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(self: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    StepFunctionsParserBackend.start_execution = start_execution
+
+
+def ai_services() -> None:
+    """moto's AI services return fixed data whatever the input, or nothing at all. Answer
+    with the offline engines of ``insight_local.ai`` instead."""
+    from insight_local.ai import services
+
+    for response_class, operations in services.operation_tables():
+        for operation, handler in operations.items():
+            _answer(response_class, operation, handler)
+
+
+def _answer(response_class: type, operation: str, handler: Callable[[Any, dict[str, Any]], dict[str, Any]]) -> None:
+    """Make moto's ``response_class`` answer ``operation`` (a JSON-protocol API) with ``handler``."""
+    from moto.core.utils import camelcase_to_underscores
+
+    def method(self: Any) -> str:
+        request = json.loads(self.body or "{}")
+        return json.dumps(handler(self, request), default=_json_default)
+
+    method.__name__ = camelcase_to_underscores(operation)
+    setattr(response_class, method.__name__, method)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+EXTENSIONS: tuple[Callable[[], None], ...] = (
+    in_process_lambdas,
+    asynchronous_s3_notifications,
+    complete_s3_events,
+    real_sns_lambda_events,
+    presigned_post_policy,
+    named_executions,
+    ai_services,
+)

@@ -1,0 +1,58 @@
+"""The local runtime, started once for the e2e tests: moto's server, the provisioned
+resources, and the API on a free port of 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from insight_local.runtime import Runtime
+from insight_local.server import free_port
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+class Client:
+    """A small HTTP client for the local API and presigned uploads."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def call(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+
+@pytest.fixture(scope="session")
+def runtime() -> Iterator[Runtime]:
+    rt = Runtime(api_port=free_port()).start()
+    yield rt
+    rt.stop()
+
+
+@pytest.fixture(scope="session")
+def api(runtime: Runtime) -> Client:
+    return Client(runtime.api.url)
+
+
+def wait_for_job(api: Client, job_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, body = api.call("GET", f"/jobs/{job_id}")
+        if status == 200 and body["job"]["status"] in ("SUCCEEDED", "FAILED"):
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish in {timeout}s: {body}")
