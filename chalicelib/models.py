@@ -17,7 +17,7 @@ FILE_NAME_PATTERN = re.compile(r"^[\w\-. ()\[\]+,@&=]+$")
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ObjectRef(Model):
@@ -183,7 +183,7 @@ class ExtractedText(Model):
 
 
 class TextToAnalyse(Model):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     job_id: str
     extraction: ExtractedText
@@ -192,7 +192,7 @@ class TextToAnalyse(Model):
 class TextDetectionCompleted(Model):
     """Textract's completion notification, as published to the job's SNS topic."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     JobId: str
     Status: str
@@ -217,7 +217,7 @@ class TextDetectionStart(Model):
 class WorkflowFailure(Model):
     """The Catch output the failure step receives: Error and Cause as Step Functions names them."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
     error: str = Field(alias="Error")
     cause: str | None = Field(default=None, alias="Cause")
@@ -231,7 +231,7 @@ class FailedExecution(Model):
 class FinishedDocument(Model):
     """The input of the last step: everything the workflow learned, as pointers."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     job_id: str
     document: ObjectRef

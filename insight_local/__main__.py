@@ -33,7 +33,7 @@ def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]
         return error.code, json.loads(error.read() or b"null")
 
 
-def submit(base: str, path: Path) -> str | None:
+def submit(base: str, path: Path, quiet: bool = False) -> str | None:
     data = path.read_bytes()
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     status, ticket = call(base, "POST", "/uploads", {"file_name": path.name, "content_type": content_type, "size": len(data)})
@@ -44,7 +44,8 @@ def submit(base: str, path: Path) -> str | None:
     if code >= 300:
         print(f"  {path.name}: the upload was refused ({code}): {answer}")
         return None
-    print(f"  {path.name}: uploaded as job {ticket['job_id']}")
+    if not quiet:
+        print(f"  {path.name}: uploaded as job {ticket['job_id']}")
     return str(ticket["job_id"])
 
 

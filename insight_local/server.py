@@ -45,7 +45,8 @@ class LocalAWS:
         self._server: Any = None
 
     def start(self) -> LocalAWS:
-        moto_gaps.install()
+        without = frozenset(filter(None, os.environ.get("INSIGHT_LOCAL_WITHOUT", "").split(",")))
+        moto_gaps.install(without)
         # Step Functions' engine calls other services at localhost:$MOTO_PORT.
         os.environ["MOTO_PORT"] = str(self.port)
         os.environ.update(client_environment(self.endpoint))

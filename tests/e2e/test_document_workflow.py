@@ -45,3 +45,130 @@ def test_an_uploaded_invoice_is_analysed(runtime: Any, api: Client) -> None:
     pii_types = {entity["Type"] for entity in results["pii_entities"]}
     assert "EMAIL" in pii_types
     assert view["results_url"].startswith("http://127.0.0.1")
+
+
+def execution_of(runtime: Any, job_id: str) -> str:
+    machine = runtime.deployment.arns["DocumentWorkflow"]
+    return f"{machine.replace(':stateMachine:', ':execution:')}:{job_id}"
+
+
+def history(runtime: Any, job_id: str) -> list[dict[str, Any]]:
+    sfn = runtime.aws.client("stepfunctions")
+    return list(sfn.get_execution_history(executionArn=execution_of(runtime, job_id), maxResults=1000)["events"])
+
+
+def test_a_multi_page_document_goes_through_asynchronous_detection(runtime: Any, api: Client) -> None:
+    # Given the three-page sample report
+    data = (SAMPLES / "report.pdf").read_bytes()
+    # When it is uploaded
+    job_id = upload(api, "report.pdf", data, "application/pdf")
+    view = wait_for_job(api, job_id)
+    # Then it SUCCEEDED with the text of all three pages
+    assert view["job"]["status"] == "SUCCEEDED", view
+    assert view["job"]["summary"]["pages"] == 3
+    results = results_of(runtime, view)
+    assert [page["page"] for page in results["pages"]] == [1, 2, 3]
+    # and the workflow waited on a task token that the completion notification resumed
+    events = history(runtime, job_id)
+    submitted = [e for e in events if e["type"] == "TaskSubmitted"]
+    assert submitted and "waitForTaskToken" in submitted[0]["taskSubmittedEventDetails"]["resourceType"] + \
+        submitted[0]["taskSubmittedEventDetails"]["resource"]
+    assert any(e["type"] == "TaskSucceeded" for e in events)
+    assert not any(e["type"] == "WaitStateEntered" for e in events)
+
+
+def test_a_repeated_s3_event_starts_nothing_new(runtime: Any, api: Client) -> None:
+    import json
+
+    # Given an invoice that was uploaded and analysed
+    job_id = upload(api, "invoice.pdf", (SAMPLES / "invoice.pdf").read_bytes(), "application/pdf")
+    first = wait_for_job(api, job_id)["job"]
+    # When S3 delivers the same object-created event again
+    event = json.loads((SAMPLES.parent / "tests" / "events" / "s3_object_created.json").read_text())
+    event["Records"][0]["s3"]["bucket"]["name"] = first["source"]["bucket"]
+    event["Records"][0]["s3"]["object"]["key"] = first["source"]["key"]
+    answer = runtime.aws.client("lambda").invoke(
+        FunctionName=runtime.deployment.names["OnUpload"], Payload=json.dumps(event)
+    )
+    assert "FunctionError" not in answer
+    # Then no second execution started and the job is as it was
+    sfn = runtime.aws.client("stepfunctions")
+    executions = sfn.list_executions(stateMachineArn=runtime.deployment.arns["DocumentWorkflow"])["executions"]
+    assert [e["name"] for e in executions].count(job_id) == 1
+    assert wait_for_job(api, job_id)["job"] == first
+
+
+def test_a_throttled_call_succeeds_on_retry(runtime: Any, api: Client) -> None:
+    from insight_local import faults
+
+    # Given Comprehend throttles more sentiment calls than the SDK's own retries absorb
+    faults.inject("comprehend", "DetectSentiment", "ThrottlingException", times=4)
+    try:
+        # When an invoice is analysed
+        job_id = upload(api, "invoice.pdf", (SAMPLES / "invoice.pdf").read_bytes(), "application/pdf")
+        job = wait_for_job(api, job_id)["job"]
+    finally:
+        faults.clear()
+    # Then the workflow's Retry ran the step again and the job SUCCEEDED
+    assert job["status"] == "SUCCEEDED", job
+    failures = [e for e in history(runtime, job_id) if e["type"] in ("TaskFailed", "LambdaFunctionFailed")]
+    details = [e.get("taskFailedEventDetails") or e.get("lambdaFunctionFailedEventDetails") for e in failures]
+    assert [d["error"] for d in details] == ["ServiceThrottled"]
+
+
+def test_a_permanent_failure_ends_the_job_failed(runtime: Any, api: Client) -> None:
+    from insight_local import faults
+
+    # Given Comprehend refuses entity detection outright
+    faults.inject("comprehend", "DetectEntities", "InvalidRequestException", times=1, message="the text is not valid")
+    try:
+        job_id = upload(api, "invoice.pdf", (SAMPLES / "invoice.pdf").read_bytes(), "application/pdf")
+        job = wait_for_job(api, job_id)["job"]
+    finally:
+        faults.clear()
+    # Then the job is FAILED with the service's error, without retries, and the upload is kept
+    assert job["status"] == "FAILED"
+    assert job["error"]["type"] == "InvalidRequestException"
+    assert "the text is not valid" in job["error"]["reason"]
+    assert job["step"] == "analyzing_text"
+    source = job["source"]
+    runtime.aws.client("s3").head_object(Bucket=source["bucket"], Key=source["key"])
+
+
+def test_a_failed_asynchronous_detection_fails_the_job(runtime: Any, api: Client) -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    # Given a two-page scan: pages with no text layer, which the offline engine cannot read
+    writer = PdfWriter()
+    page = PdfReader(SAMPLES / "bad" / "scanned_no_text.pdf").pages[0]
+    writer.add_page(page)
+    writer.add_page(page)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    # When it is uploaded
+    job_id = upload(api, "scan.pdf", buffer.getvalue(), "application/pdf")
+    job = wait_for_job(api, job_id)["job"]
+    # Then Textract's FAILED status reached the waiting workflow and the job says why
+    assert job["status"] == "FAILED"
+    assert job["error"]["type"] == "TextDetectionFailed"
+    assert "OCR" in job["error"]["reason"] or "offline" in job["error"]["reason"]
+
+
+def test_jobs_are_listed_newest_first_page_by_page(api: Client) -> None:
+    # Given three new jobs
+    ids = [upload(api, "invoice.pdf", (SAMPLES / "invoice.pdf").read_bytes(), "application/pdf") for _ in range(3)]
+    for job_id in ids:
+        wait_for_job(api, job_id)
+    # When the jobs are listed two at a time
+    status, first = api.call("GET", "/jobs?limit=2")
+    assert status == 200 and len(first["jobs"]) == 2 and first["next_token"]
+    status, second = api.call("GET", f"/jobs?limit=2&next_token={first['next_token']}")
+    assert status == 200
+    # Then the newest come first and no job appears twice
+    listed = [job["job_id"] for job in first["jobs"] + second["jobs"]]
+    assert listed[:3] == list(reversed(ids))
+    assert len(set(listed)) == len(listed)
+    created = [job["created_at"] for job in first["jobs"] + second["jobs"]]
+    assert created == sorted(created, reverse=True)

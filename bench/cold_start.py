@@ -1,0 +1,78 @@
+"""Cold start: import and initialisation of each handler module, as a ratio to `import boto3`.
+
+Each figure is the median of fresh interpreters; both are measured in the same run, so the
+ratio holds whatever the machine's speed. Budget: 1.5x.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.resources import STACK
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET = 1.5
+RUNS = 7
+
+PROBE = """
+import sys, time
+start = time.perf_counter()
+module = __import__({module!r}, fromlist=["_"])
+handler = getattr(module, {attribute!r}) if {attribute!r} else None
+print(time.perf_counter() - start)
+"""
+
+
+def lambda_environment() -> dict[str, str]:
+    """What a handler finds at cold start in Lambda (no endpoint override, tracing on)."""
+    keep = {"PATH", "HOME", "LANG"}
+    env = {name: value for name, value in os.environ.items() if name in keep}
+    env.update(
+        {
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_LAMBDA_FUNCTION_NAME": "bench",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "POWERTOOLS_SERVICE_NAME": "insight",
+            "POWERTOOLS_METRICS_NAMESPACE": "Insight",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    return env
+
+
+def seconds(module: str, attribute: str = "") -> float:
+    samples = []
+    for _ in range(RUNS):
+        run = subprocess.run(
+            [sys.executable, "-c", PROBE.format(module=module, attribute=attribute)],
+            cwd=ROOT, env=lambda_environment(), capture_output=True, text=True, check=True,
+        )
+        samples.append(float(run.stdout.strip().splitlines()[-1]))
+    return statistics.median(samples)
+
+
+def handlers() -> list[tuple[str, str, str]]:
+    """(function, module, attribute) of every Lambda of the stack."""
+    return [(f.logical_id, *f.handler.rsplit(".", 1)) for f in STACK.functions]
+
+
+def main() -> list[tuple[str, float]]:
+    baseline = seconds("boto3")
+    print(f"cold start (median of {RUNS} fresh interpreters): import boto3 = 1.00x")
+    ratios = []
+    for function, module, attribute in handlers():
+        ratio = seconds(module, attribute) / baseline
+        ratios.append((function, ratio))
+        verdict = "ok" if ratio <= BUDGET else f"OVER the {BUDGET}x budget"
+        print(f"  {function:<24} {module:<52} {ratio:5.2f}x  {verdict}")
+    return ratios
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""``make package``: the deployable SAM template and code of a stage, in ``build/<stage>/``.
+
+    python -m infra.package --stage dev [--out build/dev] [--no-deps]
+
+What it writes:
+
+- ``functions/<LogicalId>/``: the code of each function Chalice does not package:
+  ``chalicelib/``, ``functions/__init__.py`` and the function's own package;
+- ``layer/python/``: requirements.txt installed once for Lambda (manylinux x86_64, the
+  CPython of ``template.RUNTIME``), a layer every function uses; without boto3/botocore/s3transfer, which
+  the Lambda runtime provides. ``--no-deps`` leaves it empty and reaches no network;
+- ``deployment.zip``: Chalice's package of ``app.py`` and ``chalicelib/``;
+- ``merge-template.json``: what ``infra/template.py`` made of ``infra/resources.py``;
+- ``sam.json``: Chalice's template merged with it: the one to deploy.
+
+Chalice runs on a copy of the project whose config gives its functions a role that the
+merge replaces (``manage_iam_role: false``) and that has no requirements.txt (the layer
+carries them), so Chalice neither writes IAM policies of its own nor downloads anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from infra.resources import ROOT, STACK, Function, Stack
+from infra.template import FUNCTIONS_DIR, LAMBDA_PYTHON, LAYER_DIR, StageOptions, finish_template, merge_template
+
+CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
+#: Provided by Lambda's Python runtime: a copy in the layer would shadow the runtime's boto3.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+#: Chalice wants a role ARN when it does not manage the role; the merge replaces it.
+ROLE_SET_BY_MERGE = "arn:aws:iam::000000000000:role/replaced-by-infra-template"
+OUTPUTS = ("functions", LAYER_DIR, "deployment.zip", "merge-template.json", "sam.json")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
+#: Wheels for Lambda's Linux and Python, whatever the machine packaging. No .pyc: they would be
+#: compiled for this interpreter's Python, not Lambda's.
+PIP_FOR_LAMBDA = (
+    "install --quiet --disable-pip-version-check --no-warn-conflicts --no-compile "
+    "--only-binary=:all: --implementation cp "
+    f"--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --python-version {LAMBDA_PYTHON}"
+).split()
+
+
+def stage_options(stage: str, overrides: dict[str, Any] | None = None) -> StageOptions:
+    """The stage's ``"insight"`` block and environment from ``.chalice/config.json``."""
+    config = json.loads(CHALICE_CONFIG.read_text())
+    if stage not in config["stages"]:
+        raise SystemExit(f"no stage {stage!r} in {CHALICE_CONFIG} (stages: {', '.join(config['stages'])})")
+    stage_config = config["stages"][stage]
+    environment = {**config.get("environment_variables", {}), **stage_config.get("environment_variables", {})}
+    return StageOptions(
+        stage=stage, environment=environment, **{**stage_config.get("insight", {}), **(overrides or {})}
+    )
+
+
+def bundle_function(function: Function, target: Path) -> None:
+    """chalicelib/ and the function's package: ``functions.<name>.handler.lambda_handler``."""
+    package = function.handler.split(".")[:2]
+    if package[0] != FUNCTIONS_DIR or not (ROOT.joinpath(*package) / "__init__.py").is_file():
+        raise ValueError(f"{function.logical_id}: handler {function.handler} is not in a package of functions/")
+    shutil.copytree(ROOT / "chalicelib", target / "chalicelib", ignore=IGNORED)
+    (target / FUNCTIONS_DIR).mkdir(parents=True)
+    shutil.copy2(ROOT / FUNCTIONS_DIR / "__init__.py", target / FUNCTIONS_DIR / "__init__.py")
+    shutil.copytree(ROOT.joinpath(*package), target.joinpath(*package), ignore=IGNORED)
+
+
+def build_layer(target: Path, install: bool) -> None:
+    site = target / "python"
+    site.mkdir(parents=True)
+    if not install:
+        return
+    requirements = ROOT / "requirements.txt"
+    subprocess.run(  # noqa: S603 (our own interpreter, a fixed argument list)
+        [sys.executable, "-m", "pip", *PIP_FOR_LAMBDA, "--target", str(site), "-r", str(requirements)], check=True
+    )
+    for distribution in RUNTIME_PROVIDED:
+        remove_distribution(site, distribution)
+    shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: nothing runs them on Lambda
+
+
+def remove_distribution(site: Path, name: str) -> None:
+    """Delete an installed distribution's files, as listed in its RECORD."""
+    for dist_info in site.glob(f"{name}-*.dist-info"):
+        for line in (dist_info / "RECORD").read_text().splitlines():
+            path = site / line.split(",")[0]
+            if ".." not in path.parts and path.is_file():
+                path.unlink()
+        shutil.rmtree(dist_info, ignore_errors=True)
+    for directory in sorted((d for d in site.rglob("*") if d.is_dir()), key=lambda d: len(d.parts), reverse=True):
+        if not any(directory.iterdir()):
+            directory.rmdir()
+
+
+def chalice_project(target: Path) -> None:
+    """The app, chalicelib/ and a config that leaves the functions' roles to the merge."""
+    shutil.copy2(ROOT / "app.py", target / "app.py")
+    shutil.copytree(ROOT / "chalicelib", target / "chalicelib", ignore=IGNORED)
+    config = json.loads(CHALICE_CONFIG.read_text())
+    for stage in config["stages"].values():
+        stage.pop("insight", None)
+    config.update(manage_iam_role=False, iam_role_arn=ROLE_SET_BY_MERGE)
+    (target / ".chalice").mkdir()
+    (target / ".chalice" / "config.json").write_text(json.dumps(config, indent=2))
+
+
+def run_chalice(project: Path, stage: str, merge: Path, out: Path) -> None:
+    # Chalice wants a region although the template names none.
+    env = {"AWS_DEFAULT_REGION": "us-east-1", **os.environ}
+    command = (
+        "from chalice.cli import main; import sys; sys.exit(main())",
+        "--project-dir",
+        str(project),
+        "package",
+        "--stage",
+        stage,
+        "--merge-template",
+        str(merge),
+        str(out),
+    )
+    result = subprocess.run(  # noqa: S603 (our own interpreter, a fixed argument list)
+        [sys.executable, "-c", *command], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"chalice package failed:\n{result.stdout}{result.stderr}")
+
+
+def package(
+    stage: str,
+    out: Path | None = None,
+    install_deps: bool = True,
+    overrides: dict[str, Any] | None = None,
+    stack: Stack = STACK,
+) -> Path:
+    """Write the stage's template and code into ``out``; return the template's path."""
+    out = (out or ROOT / "build" / stage).resolve()
+    options = stage_options(stage, overrides)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUTS:
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+    for function in stack.functions:
+        if not function.chalice:
+            bundle_function(function, out / FUNCTIONS_DIR / function.logical_id)
+    build_layer(out / LAYER_DIR, install_deps)
+
+    merge = out / "merge-template.json"
+    merge.write_text(json.dumps(merge_template(stack, options), indent=2))
+    with tempfile.TemporaryDirectory(prefix="insight-chalice-") as project:
+        chalice_project(Path(project))
+        run_chalice(Path(project), stage, merge, out)
+
+    template_path = out / "sam.json"
+    template = finish_template(json.loads(template_path.read_text()), stack, options)
+    template_path.write_text(json.dumps(template, indent=2))
+    return template_path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", required=True, help="a stage of .chalice/config.json (dev, prod)")
+    parser.add_argument("--out", type=Path, help="output directory (default build/<stage>)")
+    parser.add_argument("--no-deps", action="store_true", help="leave the dependency layer empty (no network)")
+    args = parser.parse_args(argv)
+    template = package(args.stage, args.out, install_deps=not args.no_deps)
+    out = template.parent
+    shown = out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out
+    print(
+        f"""Wrote {shown}/sam.json. To deploy it (docs/DEPLOY.md):
+
+  aws cloudformation package --template-file {shown}/sam.json \\
+      --s3-bucket <an artifacts bucket in the target region> --output-template-file {shown}/packaged.yaml
+  aws cloudformation deploy --template-file {shown}/packaged.yaml --stack-name insight-{args.stage} \\
+      --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND"""
+    )
+    if args.no_deps:
+        print("\nWarning: --no-deps left the dependency layer empty; this package cannot run on Lambda.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,495 @@
+"""The declarations of ``infra/resources.py`` as the merge template of ``chalice package``.
+
+``merge_template`` is pure: declarations and stage options in, a template dict out. Chalice
+writes the REST API and its two functions (``APIHandler``, ``OnUpload``); the merge adds
+everything else, and sets those two functions' role, environment, runtime, timeout and
+memory as it does for the others, from their declarations. ``finish_template`` runs on Chalice's merged
+output: it checks the two sides agree and applies the stage's authorizer.
+
+Names: buckets and state machines get names computed with ``Fn::Sub`` so that nothing
+refers to them with ``Ref``/``GetAtt``. That breaks two cycles: the upload bucket's
+notification needs the OnUpload function, which needs the bucket's name and ARN; the
+state machine needs the workflow functions, which are told the state machine's ARN.
+Functions get fixed names so that their log groups (and the grants on them) are known
+in advance.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.resources import (
+    Bucket,
+    Function,
+    Grant,
+    LambdaNotification,
+    ServiceGrant,
+    ServiceRole,
+    Stack,
+    StateMachine,
+    Table,
+    Topic,
+    env_name,
+)
+
+Json = dict[str, Any]
+
+#: The Lambda runtime. Not python3.11: it runs on Amazon Linux 2, and Lambda blocked creating
+#: (2026-07-31) and updating (2026-08-31) python3.11 functions; cfn-lint's E2533 says so.
+#: python3.12 is the nearest runtime open (on Amazon Linux 2023, deprecation planned 2028-10-31).
+LAMBDA_PYTHON = "3.12"
+RUNTIME = f"python{LAMBDA_PYTHON}"
+ARCHITECTURE = "x86_64"
+#: The Lambda layer holding requirements.txt, shared by every function (built by infra/package.py).
+LAYER = "Dependencies"
+LAYER_DIR = "layer"
+#: Where infra/package.py puts the bundle of each function Chalice does not package.
+FUNCTIONS_DIR = "functions"
+
+#: Actions that IAM only grants on "*": X-Ray has no resource-level permissions, and
+#: Step Functions' log delivery goes through account-wide CloudWatch Logs APIs.
+TRACING = ServiceGrant(
+    ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets")
+)
+LOG_DELIVERY = ServiceGrant(
+    (
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+    )
+)
+PLATFORM_GRANTS = (TRACING, LOG_DELIVERY)
+
+
+@dataclass(frozen=True)
+class StageOptions:
+    """What varies per stage: the ``"insight"`` block of the stage in ``.chalice/config.json``."""
+
+    stage: str
+    #: Chalice's environment variables for the stage (POWERTOOLS_*, INSIGHT_STAGE, ...).
+    environment: dict[str, str] = field(default_factory=dict)
+    #: Origins allowed to POST to the upload bucket from a browser (presigned POSTs).
+    cors_origins: tuple[str, ...] = ()
+    #: "iam" (SigV4) or "cognito" (a user pool's ID tokens, needs ``user_pool_arn``).
+    auth: str = "iam"
+    user_pool_arn: str | None = None
+    log_retention_days: int = 30
+    #: Keep buckets and tables when the stack is deleted or they are replaced.
+    retain_data: bool = False
+
+    def __post_init__(self) -> None:
+        if self.auth not in ("iam", "cognito"):
+            raise ValueError(f"auth must be 'iam' or 'cognito', not {self.auth!r}")
+        if self.auth == "cognito" and not self.user_pool_arn:
+            raise ValueError("auth 'cognito' needs user_pool_arn")
+        object.__setattr__(self, "cors_origins", tuple(self.cors_origins))
+
+
+# --- intrinsic functions ------------------------------------------------------------------
+
+
+def ref(logical_id: str) -> Json:
+    return {"Ref": logical_id}
+
+
+def arn(logical_id: str) -> Json:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def sub(text: str) -> Json:
+    return {"Fn::Sub": text}
+
+
+# --- names --------------------------------------------------------------------------------
+
+
+def physical_name(stage: str, logical_id: str) -> str:
+    """``insight-dev-detect-text`` for ``DetectText``."""
+    kebab = "".join(f"-{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(logical_id))
+    return f"insight-{stage}-{kebab}"
+
+
+def bucket_name(bucket: Bucket, stage: str) -> str:
+    """A ``Fn::Sub`` string: bucket names are global, so account and region are part of it."""
+    return physical_name(stage, bucket.logical_id) + "-${AWS::AccountId}-${AWS::Region}"
+
+
+def bucket_arn(bucket: Bucket, stage: str, objects: str | None = None) -> Json:
+    return sub(f"arn:${{AWS::Partition}}:s3:::{bucket_name(bucket, stage)}" + (f"/{objects}" if objects else ""))
+
+
+def state_machine_arn(machine: StateMachine, stage: str) -> Json:
+    name = physical_name(stage, machine.logical_id)
+    return sub(f"arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:stateMachine:{name}")
+
+
+def role_id(owner: str) -> str:
+    return f"{owner}Role"
+
+
+def logs_id(owner: str) -> str:
+    return f"{owner}Logs"
+
+
+def setting_value(resource: Bucket | Table | Topic | ServiceRole | StateMachine, stage: str) -> Json:
+    """What a function is told about a resource: a bucket's or table's name, otherwise an ARN."""
+    if isinstance(resource, Bucket):
+        return sub(bucket_name(resource, stage))
+    if isinstance(resource, Table | Topic):
+        return ref(resource.logical_id)  # a table's Ref is its name, a topic's its ARN
+    if isinstance(resource, ServiceRole):
+        return arn(resource.logical_id)
+    return state_machine_arn(resource, stage)
+
+
+def environment(stack: Stack, options: StageOptions) -> Json:
+    """The same variables for every function, as the local runtime does."""
+    settings = {env_name(r.setting): setting_value(r, options.stage) for r in stack.settings_resources()}
+    return {**options.environment, **settings}
+
+
+# --- IAM ------------------------------------------------------------------------------------
+
+
+def trust(service: str) -> Json:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+
+
+def declared(stack: Stack, logical_id: str) -> Bucket | Table | Topic | ServiceRole | StateMachine | Function:
+    found = next((r for r in [*stack.settings_resources(), *stack.functions] if r.logical_id == logical_id), None)
+    if found is None:
+        raise ValueError(f"a grant names {logical_id!r}, which is not declared")
+    return found
+
+
+def grant_resources(grant: Grant, stack: Stack, stage: str) -> list[Json]:
+    """The ARNs a grant applies to."""
+    target = declared(stack, grant.resource)
+    if isinstance(target, Bucket):
+        return [bucket_arn(target, stage, grant.objects)]
+    if isinstance(target, Table):
+        indexes = [sub(f"${{{target.logical_id}.Arn}}/index/*")] if target.indexes else []
+        return [arn(target.logical_id), *indexes]
+    if isinstance(target, Topic):
+        return [ref(target.logical_id)]
+    if isinstance(target, ServiceRole | Function):
+        return [arn(target.logical_id)]
+    # StartExecution and SendTaskSuccess/Failure both take the state machine's ARN.
+    return [state_machine_arn(target, stage)]
+
+
+def service_statement(grant: ServiceGrant) -> Json:
+    return {"Effect": "Allow", "Action": list(grant.actions), "Resource": "*"}
+
+
+def statement(grant: Grant | ServiceGrant, stack: Stack, stage: str) -> Json:
+    if isinstance(grant, ServiceGrant):
+        return service_statement(grant)
+    result: Json = {"Effect": "Allow", "Action": list(grant.actions), "Resource": grant_resources(grant, stack, stage)}
+    target = declared(stack, grant.resource)
+    if isinstance(target, ServiceRole) and "iam:PassRole" in grant.actions:
+        result["Condition"] = {"StringEquals": {"iam:PassedToService": target.service}}
+    return result
+
+
+def role(service: str, statements: list[Json]) -> Json:
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": trust(service),
+            "Policies": [
+                {"PolicyName": "least-privilege", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
+            ],
+        },
+    }
+
+
+def log_group(name: str, options: StageOptions) -> Json:
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Delete",  # logs go with the stack, whatever retain_data says
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {"LogGroupName": name, "RetentionInDays": options.log_retention_days},
+    }
+
+
+# --- resources ------------------------------------------------------------------------------
+
+
+def data_policies(options: StageOptions) -> Json:
+    policy = "Retain" if options.retain_data else "Delete"
+    return {"DeletionPolicy": policy, "UpdateReplacePolicy": policy}
+
+
+def notification_permission_id(bucket: Bucket, notification: LambdaNotification) -> str:
+    return f"{bucket.logical_id}{notification.function}Permission"
+
+
+def bucket_resources(bucket: Bucket, options: StageOptions) -> Json:
+    stage = options.stage
+    properties: Json = {
+        "BucketName": sub(bucket_name(bucket, stage)),
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        },
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+    }
+    if bucket.browser_uploads and options.cors_origins:
+        properties["CorsConfiguration"] = {
+            "CorsRules": [
+                {
+                    "AllowedMethods": ["POST"],
+                    "AllowedOrigins": list(options.cors_origins),
+                    "AllowedHeaders": ["*"],
+                    "MaxAge": 3000,
+                }
+            ]
+        }
+    resources: Json = {}
+    if bucket.notifications:
+        properties["NotificationConfiguration"] = {
+            "LambdaConfigurations": [
+                {
+                    "Event": event,
+                    "Function": arn(n.function),
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": n.prefix}]}},
+                }
+                for n in bucket.notifications
+                for event in n.events
+            ]
+        }
+        for n in bucket.notifications:
+            resources[notification_permission_id(bucket, n)] = {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": arn(n.function),
+                    "Principal": "s3.amazonaws.com",
+                    "SourceAccount": ref("AWS::AccountId"),
+                    "SourceArn": bucket_arn(bucket, stage),
+                },
+            }
+    resources[bucket.logical_id] = {"Type": "AWS::S3::Bucket", **data_policies(options), "Properties": properties}
+    if bucket.notifications:
+        # S3 checks it may invoke the functions when it saves the notification configuration.
+        resources[bucket.logical_id]["DependsOn"] = [
+            notification_permission_id(bucket, n) for n in bucket.notifications
+        ]
+    resources[f"{bucket.logical_id}Policy"] = {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": ref(bucket.logical_id),
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "RequireTls",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [bucket_arn(bucket, stage), bucket_arn(bucket, stage, "*")],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ],
+            },
+        },
+    }
+    return resources
+
+
+def table_resource(table: Table, options: StageOptions) -> Json:
+    keys = [table.hash_key, *(k for index in table.indexes for k in (index.hash_key, index.range_key))]
+    properties: Json = {
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": k, "AttributeType": "S"} for k in dict.fromkeys(keys)],
+        "KeySchema": [{"AttributeName": table.hash_key, "KeyType": "HASH"}],
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+    }
+    if table.indexes:
+        properties["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.hash_key, "KeyType": "HASH"},
+                    {"AttributeName": index.range_key, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in table.indexes
+        ]
+    if table.ttl_attribute:
+        properties["TimeToLiveSpecification"] = {"AttributeName": table.ttl_attribute, "Enabled": True}
+    return {"Type": "AWS::DynamoDB::Table", **data_policies(options), "Properties": properties}
+
+
+def topic_resource() -> Json:
+    # The AWS managed key's policy lets principals of the account use it through SNS,
+    # which covers Textract publishing with the TextractPublisher role.
+    return {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": "alias/aws/sns"}}
+
+
+def function_resources(function: Function, stack: Stack, options: StageOptions) -> Json:
+    """The function (whole, or the properties merged into Chalice's), its role and log group."""
+    name = physical_name(options.stage, function.logical_id)
+    # Chalice's two functions get these too: Chalice writes the Python it runs on as runtime,
+    # a role of its own and the config's timeout and memory.
+    properties: Json = {
+        "FunctionName": name,
+        "Runtime": RUNTIME,
+        "Architectures": [ARCHITECTURE],
+        "Role": arn(role_id(function.logical_id)),
+        "Timeout": function.timeout,
+        "MemorySize": function.memory,
+        "Tracing": "Active",
+        "Layers": [ref(LAYER)],
+        "Environment": {"Variables": environment(stack, options)},
+    }
+    if not function.chalice:
+        properties.update(Handler=function.handler, CodeUri=f"./{FUNCTIONS_DIR}/{function.logical_id}")
+    subscriptions = {
+        topic.logical_id: {"Type": "SNS", "Properties": {"Topic": ref(topic.logical_id)}}
+        for topic in stack.topics
+        if function.logical_id in topic.subscribers
+    }
+    if subscriptions:
+        properties["Events"] = subscriptions
+    logs = logs_id(function.logical_id)
+    statements = [
+        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": [arn(logs)]},
+        *(statement(grant, stack, options.stage) for grant in (*function.grants, TRACING)),
+    ]
+    return {
+        # Chalice's own functions have no Type here: the merge adds to what Chalice wrote.
+        function.logical_id: {
+            **({} if function.chalice else {"Type": "AWS::Serverless::Function"}),
+            "Properties": properties,
+        },
+        role_id(function.logical_id): role("lambda.amazonaws.com", statements),
+        logs: log_group(f"/aws/lambda/{name}", options),
+    }
+
+
+def state_machine_resources(machine: StateMachine, options: StageOptions) -> Json:
+    name = physical_name(options.stage, machine.logical_id)
+    logs = logs_id(machine.logical_id)
+    functions = [arn(f) for f in dict.fromkeys(machine.substitutions.values())]
+    statements = [
+        {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": functions},
+        *(service_statement(grant) for grant in PLATFORM_GRANTS),
+    ]
+    return {
+        machine.logical_id: {
+            "Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {
+                "StateMachineName": name,
+                "StateMachineType": "STANDARD",
+                "Definition": json.loads(machine.definition.read_text()),
+                "DefinitionSubstitutions": {key: arn(function) for key, function in machine.substitutions.items()},
+                "RoleArn": arn(role_id(machine.logical_id)),
+                "LoggingConfiguration": {
+                    "Level": "ALL",
+                    "IncludeExecutionData": False,
+                    "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": arn(logs)}}],
+                },
+                "TracingConfiguration": {"Enabled": True},
+            },
+        },
+        role_id(machine.logical_id): role("states.amazonaws.com", statements),
+        logs: log_group(f"/aws/vendedlogs/states/{name}", options),
+    }
+
+
+def merge_template(stack: Stack, options: StageOptions) -> Json:
+    """Everything but Chalice's REST API, plus overrides of Chalice's functions."""
+    resources: Json = {
+        LAYER: {
+            "Type": "AWS::Serverless::LayerVersion",
+            "Properties": {
+                "Description": "Insight's requirements.txt",
+                "ContentUri": f"./{LAYER_DIR}",
+                "CompatibleRuntimes": [RUNTIME],
+                "CompatibleArchitectures": [ARCHITECTURE],
+                "RetentionPolicy": "Delete",
+            },
+        },
+        # X-Ray traces of API Gateway, joined to the handler's.
+        "RestAPI": {"Properties": {"TracingEnabled": True}},
+    }
+    for bucket in stack.buckets:
+        resources.update(bucket_resources(bucket, options))
+    for table in stack.tables:
+        resources[table.logical_id] = table_resource(table, options)
+    for topic in stack.topics:
+        resources[topic.logical_id] = topic_resource()
+    for service_role in stack.roles:
+        statements = [statement(grant, stack, options.stage) for grant in service_role.grants]
+        resources[service_role.logical_id] = role(service_role.service, statements)
+    for function in stack.functions:
+        resources.update(function_resources(function, stack, options))
+    for machine in stack.state_machines:
+        resources.update(state_machine_resources(machine, options))
+    outputs = {
+        r.logical_id: {"Description": r.purpose, "Value": setting_value(r, options.stage)}
+        for r in stack.settings_resources()
+        if not isinstance(r, ServiceRole)
+    }
+    return {"Resources": resources, "Outputs": outputs}
+
+
+# --- after the merge -----------------------------------------------------------------------
+
+
+def finish_template(template: Json, stack: Stack, options: StageOptions) -> Json:
+    """Check Chalice wrote the functions the declarations expect; apply the stage's authorizer."""
+    resources = template["Resources"]
+    for function in stack.functions:
+        if not function.chalice:
+            continue
+        written = resources.get(function.logical_id, {})
+        handler = written.get("Properties", {}).get("Handler")
+        if written.get("Type") != "AWS::Serverless::Function" or handler != function.handler:
+            raise ValueError(
+                f"Chalice wrote no function {function.logical_id} with handler {function.handler} "
+                f"(found {written.get('Type')} with handler {handler}): align app.py and infra/resources.py"
+            )
+    if "Type" not in resources["RestAPI"]:
+        raise ValueError("Chalice wrote no RestAPI: the merge left an incomplete resource")
+    if options.auth == "cognito":
+        use_cognito(resources["RestAPI"]["Properties"]["DefinitionBody"], str(options.user_pool_arn))
+    return template
+
+
+COGNITO = "cognito"
+
+
+def use_cognito(swagger: Json, user_pool_arn: str) -> None:
+    """Replace the IAM (SigV4) authorizer of every route with a Cognito user pool authorizer."""
+    swagger["securityDefinitions"] = {
+        COGNITO: {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "cognito_user_pools",
+            "x-amazon-apigateway-authorizer": {"type": "cognito_user_pools", "providerARNs": [user_pool_arn]},
+        }
+    }
+    for methods in swagger["paths"].values():
+        for operation in methods.values():
+            if isinstance(operation, dict) and "security" in operation:
+                operation["security"] = [{COGNITO: []}]

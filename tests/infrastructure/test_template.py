@@ -1,0 +1,257 @@
+"""`make package` without network: the template of each stage passes cfn-lint and keeps
+Insight's rules (least privilege, private encrypted buckets, authenticated routes), and
+the function bundles carry nothing but their code."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import ManualArgs, lint
+
+from infra.package import package, stage_options
+from infra.resources import STACK, ServiceGrant, env_name
+from infra.template import PLATFORM_GRANTS, RUNTIME, StageOptions, physical_name
+
+STAGES = ("dev", "prod")
+USER_POOL = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example"
+#: Never in a bundle: the local runtime, the tests, the tooling.
+FOREIGN = ("chalice", "moto", "insight_local", "infra", "tests", "pytest", "sagemaker")
+
+
+def build(out: Path, stage: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    return json.loads(package(stage, out, install_deps=False, overrides=overrides).read_text())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, Any]]]:
+    """Each stage packaged once, with no dependency download."""
+    outputs = {}
+    for stage in STAGES:
+        out = tmp_path_factory.mktemp(stage)
+        outputs[stage] = (out, build(out, stage))
+    return outputs
+
+
+@pytest.fixture(params=STAGES)
+def stage(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def template(built: dict[str, tuple[Path, dict[str, Any]]], stage: str) -> dict[str, Any]:
+    return built[stage][1]
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def cfn_lint(template: dict[str, Any]) -> list[Any]:
+    """cfn-lint's errors; its warnings are printed (pytest -s shows them)."""
+    matches = lint(json.dumps(template, indent=2), config=ManualArgs(regions=["us-east-1", "eu-west-1"]))
+    for match in matches:
+        if not match.rule.id.startswith("E"):
+            print(f"cfn-lint {match.rule.id} line {match.linenumber}: {match.message}")
+    return [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches if m.rule.id.startswith("E")]
+
+
+def test_the_template_passes_cfn_lint(template: dict[str, Any]) -> None:
+    # Given the template of a stage packaged without network
+    # When cfn-lint checks it, SAM transform included
+    errors = cfn_lint(template)
+    # Then it finds no error
+    assert errors == []
+
+
+def test_only_actions_without_resource_arns_are_granted_on_everything(template: dict[str, Any]) -> None:
+    # Given the actions IAM only grants on "*": the declared ServiceGrants (Textract,
+    # Comprehend) and the template's own (X-Ray, Step Functions' log delivery)
+    grants = [g for f in STACK.functions for g in f.grants] + [g for r in STACK.roles for g in r.grants]
+    unscoped = {a for g in [*grants, *PLATFORM_GRANTS] if isinstance(g, ServiceGrant) for a in g.actions}
+    # When every statement of every IAM policy is read
+    statements = [
+        s
+        for role in of_type(template, "AWS::IAM::Role").values()
+        for policy in role["Properties"].get("Policies", [])
+        for s in policy["PolicyDocument"]["Statement"]
+    ]
+    # Then only those actions have "Resource": "*", and no action is a wildcard
+    assert statements
+    for s in statements:
+        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        assert not any(a == "*" or a.endswith(":*") for a in actions), s
+        resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+        if "*" in resources:
+            assert set(actions) <= unscoped, s
+    # And no role is taken from Chalice or a managed policy
+    assert not any("ManagedPolicyArns" in r["Properties"] for r in of_type(template, "AWS::IAM::Role").values())
+
+
+def test_every_function_has_its_own_role_layer_and_the_declared_environment(template: dict[str, Any]) -> None:
+    # Given the functions of the template, Chalice's two included
+    functions = of_type(template, "AWS::Serverless::Function")
+    assert set(functions) == {f.logical_id for f in STACK.functions}
+    settings = {env_name(r.setting) for r in STACK.settings_resources()}
+    for logical_id, function in functions.items():
+        properties = function["Properties"]
+        # Then each runs with the role made from its grants, on the runtime the layer is built for
+        assert properties["Role"] == {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
+        assert properties["Runtime"] == RUNTIME
+        assert properties["Layers"] == [{"Ref": "Dependencies"}]
+        assert properties["Tracing"] == "Active"
+        # And is told where every resource is, as the local runtime does
+        assert settings | {"POWERTOOLS_SERVICE_NAME", "INSIGHT_STAGE"} <= set(properties["Environment"]["Variables"])
+
+
+def test_buckets_are_encrypted_and_private(template: dict[str, Any]) -> None:
+    # Given the buckets of the template
+    buckets = of_type(template, "AWS::S3::Bucket")
+    assert set(buckets) == {b.logical_id for b in STACK.buckets}
+    for bucket in buckets.values():
+        properties = bucket["Properties"]
+        # Then each is encrypted at rest and blocks every kind of public access
+        rule = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+
+
+def test_upload_bucket_accepts_browser_posts_from_the_stage_origins(template: dict[str, Any], stage: str) -> None:
+    # Given the stage's configured origins
+    origins = list(stage_options(stage).cors_origins)
+    assert origins
+    # When the upload bucket's CORS rules are read
+    uploads = next(b for b in STACK.buckets if b.browser_uploads)
+    rules = template["Resources"][uploads.logical_id]["Properties"]["CorsConfiguration"]["CorsRules"]
+    # Then they allow POST from exactly those origins
+    assert [rule["AllowedOrigins"] for rule in rules] == [origins]
+    assert [rule["AllowedMethods"] for rule in rules] == [["POST"]]
+
+
+def test_upload_notification_reaches_chalice_function(template: dict[str, Any], stage: str) -> None:
+    # Given the upload bucket and its declared notification
+    uploads = next(b for b in STACK.buckets if b.notifications)
+    notification = uploads.notifications[0]
+    bucket = template["Resources"][uploads.logical_id]
+    # When its notification configuration is read
+    [configuration] = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
+    # Then it invokes Chalice's function for the declared prefix, once S3 may invoke it
+    assert configuration["Function"] == {"Fn::GetAtt": [notification.function, "Arn"]}
+    assert configuration["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": notification.prefix}]
+    permission = template["Resources"][bucket["DependsOn"][0]]
+    assert permission["Properties"]["Principal"] == "s3.amazonaws.com"
+    assert physical_name(stage, uploads.logical_id) in permission["Properties"]["SourceArn"]["Fn::Sub"]
+
+
+def test_state_machine_substitutions_cover_every_placeholder(template: dict[str, Any]) -> None:
+    for machine in STACK.state_machines:
+        # Given the placeholders of the ASL file
+        placeholders = set(re.findall(r"\$\{(\w+)\}", machine.definition.read_text()))
+        # When the state machine of the template is read
+        properties = template["Resources"][machine.logical_id]["Properties"]
+        # Then each placeholder is a declared function's ARN, and the role invokes exactly those
+        substitutions = properties["DefinitionSubstitutions"]
+        assert set(substitutions) == placeholders
+        assert all(value["Fn::GetAtt"][1] == "Arn" for value in substitutions.values())
+        role = template["Resources"][properties["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+        [invoke] = [
+            s
+            for p in role["Policies"]
+            for s in p["PolicyDocument"]["Statement"]
+            if "lambda:InvokeFunction" in s["Action"]
+        ]
+        assert sorted(map(json.dumps, invoke["Resource"])) == sorted({json.dumps(v) for v in substitutions.values()})
+        # And it logs and traces
+        assert properties["TracingConfiguration"] == {"Enabled": True}
+        assert properties["LoggingConfiguration"]["Destinations"]
+
+
+def api_security(template: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    swagger = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    methods = [m for path in swagger["paths"].values() for m in path.values() if isinstance(m, dict)]
+    return swagger["securityDefinitions"], [m.get("security") for m in methods]
+
+
+def test_every_route_requires_iam_by_default(template: dict[str, Any]) -> None:
+    # Given a stage with the default authentication
+    # When the API's swagger is read
+    definitions, security = api_security(template)
+    # Then every route requires a SigV4 signature
+    assert definitions["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    assert security and all(s == [{"sigv4": []}] for s in security)
+
+
+def test_the_cognito_option_switches_the_authorizer(tmp_path: Path) -> None:
+    # Given the dev stage set to authenticate with a Cognito user pool
+    overrides = {"auth": "cognito", "user_pool_arn": USER_POOL}
+    # When it is packaged
+    template = build(tmp_path, "dev", overrides)
+    # Then every route requires the user pool's tokens, and nothing else
+    definitions, security = api_security(template)
+    assert list(definitions) == ["cognito"]
+    assert definitions["cognito"]["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools",
+        "providerARNs": [USER_POOL],
+    }
+    assert security and all(s == [{"cognito": []}] for s in security)
+    # And the template still passes cfn-lint
+    assert cfn_lint(template) == []
+
+
+def test_cognito_without_a_user_pool_is_refused() -> None:
+    # Given stage options asking for Cognito without a user pool
+    # When they are made, Then they are refused
+    with pytest.raises(ValueError, match="user_pool_arn"):
+        StageOptions(stage="dev", auth="cognito")
+
+
+def test_bundles_hold_only_their_code(built: dict[str, tuple[Path, dict[str, Any]]]) -> None:
+    # Given the dev stage's bundles: one per function outside Chalice, and Chalice's zip
+    out, template = built["dev"]
+    chalice_zip = {name.split("/")[0] for name in zipfile.ZipFile(out / "deployment.zip").namelist()}
+    # Then Chalice's zip holds the app, chalicelib and Chalice's runtime only
+    assert chalice_zip == {"app.py", "chalicelib", "chalice"}
+    for function in STACK.functions:
+        if function.chalice:
+            continue
+        bundle = out / template["Resources"][function.logical_id]["Properties"]["CodeUri"]
+        module = function.handler.split(".")[1]
+        # And each bundle holds chalicelib and its own package of functions/, nothing else
+        assert {p.name for p in bundle.iterdir()} == {"chalicelib", "functions"}
+        assert {p.name for p in (bundle / "functions").iterdir()} == {"__init__.py", module}
+
+
+def test_bundles_import_without_the_project(built: dict[str, tuple[Path, dict[str, Any]]]) -> None:
+    # Given each bundle, alone on the path with the installed requirements (the layer is
+    # empty without network), and the tools and local runtime made unimportable
+    out, template = built["dev"]
+    blocker = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        f"    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {FOREIGN!r}: raise ImportError('not in a bundle: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    for function in STACK.functions:
+        if function.chalice:
+            continue
+        bundle = out / template["Resources"][function.logical_id]["Properties"]["CodeUri"]
+        module, attribute = function.handler.rsplit(".", 1)
+        # When its handler is imported in a fresh interpreter that does not see the project
+        code = f"{blocker}sys.path.insert(0, '.')\nimport {module} as m\nassert callable(m.{attribute})"
+        result = subprocess.run(
+            [sys.executable, "-I", "-B", "-c", code], cwd=bundle, capture_output=True, text=True, check=False
+        )
+        # Then it imports
+        assert result.returncode == 0, f"{function.logical_id}: {result.stderr}"

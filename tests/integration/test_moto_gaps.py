@@ -1,0 +1,218 @@
+"""Each extension of moto in insight_local/moto_gaps.py, proved by a test that fails without it.
+
+``test_every_gap_test_fails_without_its_extension`` runs each gap test again in a
+subprocess with that one extension left out (INSIGHT_LOCAL_WITHOUT) and expects it to fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from insight_local import moto_gaps
+from insight_local.server import LocalAWS
+from insight_local.uploading import post_form
+from tests.integration import handlers
+
+ROOT = Path(__file__).resolve().parents[2]
+ROLE = "arn:aws:iam::123456789012:role/test"
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[LocalAWS]:
+    local = LocalAWS().start()
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    local.client("iam").create_role(RoleName="test", AssumeRolePolicyDocument=json.dumps(trust))
+    yield local
+    local.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_records() -> None:
+    handlers.received.clear()
+    handlers.order.clear()
+    handlers.release.clear()
+
+
+def code() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README", "runs in process")
+    return buffer.getvalue()
+
+
+def function(aws: LocalAWS, name: str, handler: str, environment: dict[str, str] | None = None) -> str:
+    client = aws.client("lambda")
+    try:
+        return str(client.get_function(FunctionName=name)["Configuration"]["FunctionArn"])
+    except client.exceptions.ResourceNotFoundException:
+        pass
+    return str(
+        client.create_function(
+            FunctionName=name, Runtime="python3.11", Role=ROLE, Handler=f"tests.integration.handlers.{handler}",
+            Code={"ZipFile": code()}, Timeout=5, Environment={"Variables": environment or {}},
+        )["FunctionArn"]
+    )
+
+
+def eventually(condition: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not hold in time")
+        time.sleep(0.05)
+
+
+def test_gap_in_process_lambdas(aws: LocalAWS) -> None:
+    # Given functions whose handlers live in the project
+    function(aws, "echo", "echo", {"GREETING": "hello"})
+    function(aws, "refuse", "refuse")
+    client = aws.client("lambda")
+    # When they are invoked through the Lambda API
+    ok = client.invoke(FunctionName="echo", Payload=json.dumps({"n": 21}))
+    failed = client.invoke(FunctionName="refuse", Payload=json.dumps({"n": 7}))
+    # Then the real handler ran with its environment and context
+    assert json.loads(ok["Payload"].read()) == {"doubled": 42, "greeting": "hello", "function": "echo"}
+    # and an exception comes back in Lambda's error shape
+    assert failed["FunctionError"] == "Handled"
+    error = json.loads(failed["Payload"].read())
+    assert error["errorType"] == "ValueError" and error["errorMessage"] == "refused 7"
+
+
+def test_gap_asynchronous_s3_notifications(aws: LocalAWS) -> None:
+    # Given a bucket whose uploads notify a handler that waits to be released
+    arn = function(aws, "waiter", "wait_then_record")
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="async-notify")
+    s3.put_bucket_notification_configuration(
+        Bucket="async-notify",
+        NotificationConfiguration={"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
+    # When an object is uploaded
+    s3.put_object(Bucket="async-notify", Key="a.txt", Body=b"a")
+    handlers.order.append("upload returned")
+    handlers.release.set()
+    # Then the upload did not wait for the handler, which still ran
+    eventually(lambda: len(handlers.order) == 2)
+    assert handlers.order == ["upload returned", "handler ran"]
+
+
+def test_gap_complete_s3_events(aws: LocalAWS) -> None:
+    from aws_lambda_powertools.utilities.parser.models import S3Model
+
+    arn = function(aws, "recorder", "record")
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="complete-events")
+    s3.put_bucket_notification_configuration(
+        Bucket="complete-events",
+        NotificationConfiguration={"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+    )
+    s3.put_object(Bucket="complete-events", Key="dir/a b.txt", Body=b"abc")
+    eventually(lambda: handlers.received)
+    # The event parses as the real S3 event shape
+    record = S3Model.model_validate(handlers.received[0]).Records[0]
+    assert record.s3.bucket.name == "complete-events"
+    assert record.s3.object.key == "dir/a+b.txt"
+    assert record.s3.object.size == 3
+
+
+def test_gap_real_sns_lambda_events(aws: LocalAWS) -> None:
+    from aws_lambda_powertools.utilities.parser.models import SnsModel
+
+    arn = function(aws, "recorder", "record")
+    sns = aws.client("sns")
+    topic = sns.create_topic(Name="completions")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
+    sent = sns.publish(TopicArn=topic, Message='{"JobId": "1"}', Subject="done",
+                       MessageAttributes={"kind": {"DataType": "String", "StringValue": "text"}})
+    eventually(lambda: handlers.received)
+    record = SnsModel.model_validate(handlers.received[0]).Records[0]
+    assert record.Sns.TopicArn == topic
+    assert record.Sns.MessageId == sent["MessageId"]
+    assert json.loads(record.Sns.Message) == {"JobId": "1"}
+    assert record.Sns.MessageAttributes["kind"].Value == "text"
+
+
+def test_gap_presigned_post_policy(aws: LocalAWS) -> None:
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="forms")
+
+    def form(expires: int = 60) -> dict[str, Any]:
+        return dict(s3.generate_presigned_post(
+            Bucket="forms", Key="up/a.pdf", Fields={"Content-Type": "application/pdf"},
+            Conditions=[{"Content-Type": "application/pdf"}, ["content-length-range", 1, 10]], ExpiresIn=expires,
+        ))
+
+    post = form()
+    # A file over the size range is refused
+    status, body = post_form(post["url"], post["fields"], "a.pdf", b"x" * 11, "application/pdf")
+    assert status == 403 and "content-length-range" in body
+    # A form whose Content-Type was changed is refused
+    fields = {**post["fields"], "Content-Type": "text/html"}
+    status, body = post_form(post["url"], fields, "a.pdf", b"x", "text/html")
+    assert status == 403 and "Content-Type" in body
+    # An expired form is refused
+    expired = form(expires=-10)
+    status, body = post_form(expired["url"], expired["fields"], "a.pdf", b"x", "application/pdf")
+    assert status == 403 and "expired" in body
+    # A conforming upload is stored with the form's Content-Type
+    status, _ = post_form(post["url"], post["fields"], "a.pdf", b"%PDF-1", "application/pdf")
+    assert status == 204
+    assert s3.head_object(Bucket="forms", Key="up/a.pdf")["ContentType"] == "application/pdf"
+
+
+def test_gap_named_executions(aws: LocalAWS) -> None:
+    sfn = aws.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="pass", roleArn=ROLE, definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    )["stateMachineArn"]
+    first = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+    second = sfn.start_execution(stateMachineArn=machine, input='{"a": 1}')["executionArn"]
+    assert first != second
+    assert not first.endswith(":None")
+
+
+def test_gap_ai_services(aws: LocalAWS) -> None:
+    comprehend = aws.client("comprehend")
+    text = "Maria Anders paid $1,234.50 on March 14, 2026. Write to billing@northwind.example."
+    entities = comprehend.detect_entities(Text=text, LanguageCode="en")["Entities"]
+    assert any(text[e["BeginOffset"]:e["EndOffset"]] == "March 14, 2026" and e["Type"] == "DATE" for e in entities)
+    pii = comprehend.detect_pii_entities(Text=text, LanguageCode="en")["Entities"]
+    assert any(text[e["BeginOffset"]:e["EndOffset"]] == "billing@northwind.example" for e in pii)
+    textract = aws.client("textract")
+    blocks = textract.detect_document_text(Document={"Bytes": (ROOT / "samples" / "invoice.pdf").read_bytes()})["Blocks"]
+    assert "INV-2026-0042" in " ".join(b["Text"] for b in blocks if b["BlockType"] == "LINE")
+
+
+GAP_TESTS = sorted(name for name in dir(sys.modules[__name__]) if name.startswith("test_gap_"))
+
+
+def test_there_is_a_gap_test_for_every_extension() -> None:
+    assert {f"test_gap_{extension.__name__}" for extension in moto_gaps.EXTENSIONS} == set(GAP_TESTS)
+
+
+@pytest.mark.skipif(os.environ.get("INSIGHT_LOCAL_WITHOUT") is not None, reason="already the inner run")
+def test_every_gap_test_fails_without_its_extension() -> None:
+    survivors = []
+    for extension in moto_gaps.EXTENSIONS:
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", f"{__file__}::test_gap_{extension.__name__}"],
+            cwd=ROOT, env={**os.environ, "INSIGHT_LOCAL_WITHOUT": extension.__name__},
+            capture_output=True, text=True, timeout=240,
+        )
+        if run.returncode == 0:
+            survivors.append(extension.__name__)
+    assert survivors == [], f"these gap tests pass without their extension: {survivors}"

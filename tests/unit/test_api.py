@@ -1,0 +1,98 @@
+"""The API's answers to bad requests, and its OpenAPI document (no AWS is reached)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import services
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+    monkeypatch.setenv("INSIGHT_MAX_UPLOAD_BYTES", "1000")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens: no call may get out
+    services.reset()
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+    services.reset()
+
+
+def post(client: Client, body: Any, raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    response = client.http.post(
+        "/uploads", headers={"Content-Type": "application/json"}, body=raw if raw is not None else json.dumps(body)
+    )
+    return response.status_code, json.loads(response.body)
+
+
+def test_a_content_type_outside_the_allowed_list_is_refused(client: Client) -> None:
+    status, body = post(client, {"file_name": "a.exe", "content_type": "application/x-msdownload", "size": 10})
+    assert status == 400
+    assert body["code"] == "InvalidRequest"
+    assert "application/x-msdownload" in body["message"] and "application/pdf" in body["message"]
+
+
+def test_a_file_over_the_size_limit_is_refused(client: Client) -> None:
+    status, body = post(client, {"file_name": "a.pdf", "content_type": "application/pdf", "size": 1001})
+    assert status == 400
+    assert "over the limit of 1000 bytes" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"file_name": "a.pdf", "content_type": "application/pdf", "size": 0}, "size"),
+        ({"file_name": "../etc/passwd", "content_type": "application/pdf", "size": 10}, "file_name"),
+        ({"file_name": "a.pdf", "content_type": "application/pdf"}, "size"),
+        ({"file_name": "a.pdf", "content_type": "application/pdf", "size": 1, "extra": 1}, "extra"),
+    ],
+)
+def test_a_body_that_breaks_the_schema_gets_422_naming_the_field(client: Client, body: Any, field: str) -> None:
+    status, answer = post(client, body)
+    assert status == 422
+    assert answer["code"] == "ValidationError"
+    assert field in {detail["field"] for detail in answer["details"]}
+
+
+def test_malformed_json_gets_400(client: Client) -> None:
+    status, body = post(client, None, raw=b'{"file_name": ')
+    assert status == 400
+    assert body["code"] == "MalformedBody"
+
+
+def test_an_oversized_body_gets_413(client: Client) -> None:
+    status, body = post(client, None, raw=json.dumps({"file_name": "a" * 20_000}).encode())
+    assert status == 413
+    assert body["code"] == "BodyTooLarge"
+
+
+def test_a_bad_next_token_gets_400(client: Client) -> None:
+    response = client.http.get("/jobs?next_token=not-a-token")
+    assert response.status_code == 400
+    assert "next_token" in json.loads(response.body)["message"]
+
+
+def test_a_limit_out_of_range_gets_422(client: Client) -> None:
+    response = client.http.get("/jobs?limit=1000")
+    assert response.status_code == 422
+
+
+def test_the_openapi_document_is_generated_from_the_models(client: Client) -> None:
+    response = client.http.get("/openapi.json")
+    assert response.status_code == 200
+    document = json.loads(response.body)
+    assert document["openapi"].startswith("3.1")
+    assert set(document["paths"]) >= {"/uploads", "/jobs", "/jobs/{job_id}"}
+    upload = document["paths"]["/uploads"]["post"]
+    assert upload["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/UploadRequest"}
+    schemas = document["components"]["schemas"]
+    assert set(schemas["UploadRequest"]["required"]) == {"file_name", "content_type", "size"}
+    assert "SUCCEEDED" in json.dumps(schemas["JobStatus"])
+    assert document["paths"]["/jobs/{job_id}"]["get"]["parameters"][0]["name"] == "job_id"
+    assert {p["name"] for p in document["paths"]["/jobs"]["get"]["parameters"]} == {"limit", "next_token"}
