@@ -18,7 +18,7 @@ run: $(VENV)/.installed
 
 ## Run every test (unit, integration against moto, end to end through the local runtime).
 test: $(VENV)/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib import services
 from chalicelib.clock import now
 from chalicelib.documents import check_type, count_pages, text_from_blocks
-from chalicelib.errors import InvalidDocument
+from chalicelib.errors import InsightError, InvalidDocument
 from chalicelib.models import (
     DocumentExecution,
     DocumentInfo,
@@ -89,7 +89,7 @@ def start_text_detection(start: TextDetectionStart) -> None:
     logger.info("text detection started", textract_job_id=textract_job)
 
 
-def finish_text_detection(job_id: str, textract_job_id: str, status: str, message: str | None) -> None:
+def finish_text_detection(job_id: str, textract_job_id: str, status: str) -> None:
     """Resume the waiting workflow with the detected text, or fail its step with why.
 
     The notification may come more than once: only the first finds the token.
@@ -99,14 +99,15 @@ def finish_text_detection(job_id: str, textract_job_id: str, status: str, messag
         logger.info("no workflow waits for this detection; repeated notification", textract_job_id=textract_job_id)
         return
     flow = services.workflows()
-    if status != "SUCCEEDED":
-        flow.fail(token, "TextDetectionFailed", message or f"Textract ended the job {status}")
-        return
     try:
+        # A FAILED job raises TextDetectionFailed with Textract's StatusMessage.
         blocks = list(services.textract().text_detection_blocks(textract_job_id))
         extracted = _write_text(job_id, blocks)
     except Exception as error:
-        flow.fail(token, type(error).__name__, str(error))
+        flow.fail(token, type(error).__name__, str(error) or f"Textract ended the job {status}")
+        if isinstance(error, InsightError):
+            logger.warning("text detection failed", reason=str(error))
+            return
         raise
     flow.resume(token, extracted.model_dump(mode="json"))
     logger.info("text detection finished", pages=extracted.pages, characters=extracted.characters)

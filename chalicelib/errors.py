@@ -39,6 +39,10 @@ class ServiceUnavailable(InsightError):
     """An AWS service failed transiently; the workflow retries it."""
 
 
+class UnsupportedLanguage(InsightError):
+    """The AI service has no model for the text's language."""
+
+
 class AnalysisFailed(InsightError):
     """An AI service could not analyse the input; not worth retrying."""
 

@@ -8,6 +8,7 @@ their offsets moved back into the whole text's coordinates.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters.comprehend import (
@@ -20,6 +21,7 @@ from chalicelib.adapters.comprehend import (
     SENTIMENT_LIMIT,
     Comprehend,
 )
+from chalicelib.errors import UnsupportedLanguage
 from chalicelib.models import DocumentSummary, EntityCount
 
 SENTENCE_ENDS = ".!?\n"
@@ -128,16 +130,20 @@ def analyse_text(comprehend: Comprehend, text: str) -> dict[str, Any]:
         return analysis
     language, languages = _dominant_language(comprehend, text)
     analysis["language"], analysis["languages"] = language, languages
-    if language not in ANALYSIS_LANGUAGES:
-        analysis["skipped"].append(f"Comprehend has no entity, key phrase or sentiment model for {language!r}")
-    else:
-        analysis["entities"] = _merged(comprehend.entities, text, language, ENTITIES_LIMIT)
-        analysis["key_phrases"] = _merged(comprehend.key_phrases, text, language, KEY_PHRASES_LIMIT)
-        analysis["sentiment"] = _sentiment(comprehend, text, language)
-    if language not in PII_LANGUAGES:
-        analysis["skipped"].append(f"Comprehend has no PII model for {language!r}")
-    else:
-        analysis["pii_entities"] = _merged(comprehend.pii_entities, text, language, PII_LIMIT)
+    steps: tuple[tuple[str, frozenset[str], Callable[[], Any]], ...] = (
+        ("entities", ANALYSIS_LANGUAGES, lambda: _merged(comprehend.entities, text, language, ENTITIES_LIMIT)),
+        ("key_phrases", ANALYSIS_LANGUAGES, lambda: _merged(comprehend.key_phrases, text, language, KEY_PHRASES_LIMIT)),
+        ("sentiment", ANALYSIS_LANGUAGES, lambda: _sentiment(comprehend, text, language)),
+        ("pii_entities", PII_LANGUAGES, lambda: _merged(comprehend.pii_entities, text, language, PII_LIMIT)),
+    )
+    for name, languages, analyse in steps:
+        if language not in languages:
+            analysis["skipped"].append(f"{name}: Comprehend has no model for language {language!r}")
+            continue
+        try:
+            analysis[name] = analyse()
+        except UnsupportedLanguage as refusal:
+            analysis["skipped"].append(f"{name}: {refusal}")
     return analysis
 
 

@@ -275,5 +275,11 @@ STACK = Stack(
 )
 
 
+def physical_name(stage: str, logical_id: str) -> str:
+    """``insight-dev-detect-text`` for ``DetectText``: the name of a resource in a stage."""
+    kebab = "".join(f"-{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(logical_id))
+    return f"insight-{stage}-{kebab}"
+
+
 def env_name(setting: str) -> str:
     return f"INSIGHT_{setting.upper()}"

@@ -32,6 +32,7 @@ from infra.resources import (
     Table,
     Topic,
     env_name,
+    physical_name,
 )
 
 Json = dict[str, Any]
@@ -108,12 +109,6 @@ def sub(text: str) -> Json:
 
 
 # --- names --------------------------------------------------------------------------------
-
-
-def physical_name(stage: str, logical_id: str) -> str:
-    """``insight-dev-detect-text`` for ``DetectText``."""
-    kebab = "".join(f"-{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(logical_id))
-    return f"insight-{stage}-{kebab}"
 
 
 def bucket_name(bucket: Bucket, stage: str) -> str:

@@ -241,6 +241,22 @@ def named_executions() -> None:
     StepFunctionsParserBackend.start_execution = start_execution
 
 
+def task_failure_cause() -> None:
+    """moto's ``SendTaskFailure`` drops the ``cause``: a step that waits on a task token
+    fails with the error's name only, and the reason never reaches Catch or the job."""
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self: Any) -> Any:
+        from moto.core.responses import EmptyResult
+
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+
+
 def ai_services() -> None:
     """moto's AI services return fixed data whatever the input, or nothing at all. Answer
     with the offline engines of ``insight_local.ai`` instead."""
@@ -276,5 +292,6 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     real_sns_lambda_events,
     presigned_post_policy,
     named_executions,
+    task_failure_cause,
     ai_services,
 )

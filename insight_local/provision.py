@@ -11,7 +11,18 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from infra.resources import STACK, Bucket, Function, ServiceRole, Stack, StateMachine, Table, Topic, env_name
+from infra.resources import (
+    STACK,
+    Bucket,
+    Function,
+    ServiceRole,
+    Stack,
+    StateMachine,
+    Table,
+    Topic,
+    env_name,
+    physical_name,
+)
 from insight_local.server import ACCOUNT, REGION, LocalAWS
 
 LAMBDA_ROLE = "insight-local-lambda"
@@ -29,11 +40,6 @@ class Deployment:
     names: dict[str, str]  # logical id -> physical name
     arns: dict[str, str]  # logical id -> ARN
     environment: dict[str, str]
-
-
-def physical_name(stage: str, logical_id: str) -> str:
-    kebab = "".join(f"-{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(logical_id))
-    return f"insight-{stage}-{kebab}"
 
 
 def arn_of(resource: Any, name: str) -> str:

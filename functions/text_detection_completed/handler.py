@@ -17,4 +17,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> None:
     for record in parse(event=event, model=SnsModel).Records:
         completed = TextDetectionCompleted.model_validate_json(record.Sns.Message)
         logger.set_correlation_id(completed.JobTag)
-        finish_text_detection(completed.JobTag, completed.JobId, completed.Status, completed.StatusMessage)
+        finish_text_detection(completed.JobTag, completed.JobId, completed.Status)

@@ -17,7 +17,8 @@ from cfnlint.api import ManualArgs, lint
 
 from infra.package import package, stage_options
 from infra.resources import STACK, ServiceGrant, env_name
-from infra.template import PLATFORM_GRANTS, RUNTIME, StageOptions, physical_name
+from infra.resources import physical_name
+from infra.template import PLATFORM_GRANTS, RUNTIME, StageOptions
 
 STAGES = ("dev", "prod")
 USER_POOL = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Example"

@@ -185,6 +185,25 @@ def test_gap_named_executions(aws: LocalAWS) -> None:
     assert not first.endswith(":None")
 
 
+def test_gap_task_failure_cause(aws: LocalAWS) -> None:
+    # Given a workflow step that waits on a task token
+    arn = function(aws, "recorder", "record")
+    sfn = aws.client("stepfunctions")
+    definition = {"StartAt": "Wait", "States": {"Wait": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "End": True,
+        "Parameters": {"FunctionName": arn, "Payload": {"token.$": "$$.Task.Token"}}}}}
+    machine = sfn.create_state_machine(name="waits", roleArn=ROLE, definition=json.dumps(definition))["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, name="waits-1")["executionArn"]
+    eventually(lambda: handlers.received)
+    # When the waiting step is failed with an error and a cause
+    sfn.send_task_failure(taskToken=handlers.received[0]["token"], error="DetectionFailed", cause="page 2 is unreadable")
+    eventually(lambda: sfn.describe_execution(executionArn=execution)["status"] == "FAILED")
+    # Then the cause reaches the execution, as it would reach a Catch
+    described = sfn.describe_execution(executionArn=execution)
+    assert described["error"] == "DetectionFailed"
+    assert described["cause"] == "page 2 is unreadable"
+
+
 def test_gap_ai_services(aws: LocalAWS) -> None:
     comprehend = aws.client("comprehend")
     text = "Maria Anders paid $1,234.50 on March 14, 2026. Write to billing@northwind.example."
