@@ -42,8 +42,8 @@ def main() -> None:
 def wait(base: str, job_id: str | None, timeout: float = 120) -> str:
     deadline = time.monotonic() + timeout
     while job_id and time.monotonic() < deadline:
-        _, view = call(base, "GET", f"/jobs/{job_id}")
-        if view["job"]["status"] in ("SUCCEEDED", "FAILED"):
+        status, view = call(base, "GET", f"/jobs/{job_id}")
+        if status == 200 and view["job"]["status"] in ("SUCCEEDED", "FAILED"):
             return str(view["job"]["status"])
         time.sleep(0.02)
     return "TIMED OUT"

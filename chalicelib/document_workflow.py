@@ -26,7 +26,9 @@ from chalicelib.models import (
     TextAnalysis,
     TextDetectionStart,
 )
-from chalicelib.observability import logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.text_analysis import analyse_text, summarise
 
@@ -50,6 +52,7 @@ def validate_document(execution: DocumentExecution) -> DocumentInfo:
     pages = count_pages(data, media_type)
     if pages > settings.max_pages:
         raise InvalidDocument(f"the document has {pages} pages, over the limit of {settings.max_pages}")
+    metrics.add_metric(name="DocumentsAccepted", unit=MetricUnit.Count, value=1)
     logger.info("document accepted", media_type=media_type, pages=pages, size=head.size)
     return DocumentInfo(media_type=media_type, size=head.size, pages=pages)
 
@@ -58,6 +61,7 @@ def _write_text(job_id: str, blocks: list[dict[str, Any]]) -> ExtractedText:
     document = text_from_blocks(blocks)
     pages = max((int(block.get("Page", 1)) for block in blocks if block.get("BlockType") == "PAGE"), default=1)
     ref = services.storage().write_json(result_ref(job_id, "text"), document)
+    metrics.add_metric(name="PagesRead", unit=MetricUnit.Count, value=pages)
     return ExtractedText(text=ref, pages=pages, characters=len(document["text"]))
 
 
@@ -96,6 +100,7 @@ def finish_text_detection(job_id: str, textract_job_id: str, status: str) -> Non
     """
     token = services.jobs_table().take_task_token(job_id)
     if token is None:
+        metrics.add_metric(name="RepeatedNotifications", unit=MetricUnit.Count, value=1)
         logger.info("no workflow waits for this detection; repeated notification", textract_job_id=textract_job_id)
         return
     flow = services.workflows()
@@ -120,6 +125,7 @@ def analyse_document_text(job_id: str, extraction: ExtractedText) -> TextAnalysi
     analysis = analyse_text(services.comprehend(), text)
     ref = store.write_json(result_ref(job_id, "analysis"), analysis)
     summary = summarise(analysis, pages=extraction.pages, characters=extraction.characters)
+    metrics.add_metric(name="CharactersAnalysed", unit=MetricUnit.Count, value=extraction.characters)
     logger.info("text analysed", language=summary.language, entities=len(analysis["entities"]))
     return TextAnalysis(analysis=ref, summary=summary)
 
@@ -144,6 +150,7 @@ def record_success(finished: FinishedDocument) -> Job:
     }
     ref = store.write_json(result_ref(finished.job_id, "results"), results)
     job = table.succeed(finished.job_id, now(), summary=finished.analysis.summary, results=ref)
+    metrics.add_metric(name="JobsSucceeded", unit=MetricUnit.Count, value=1)
     logger.info("job succeeded", status=job.status.value)
     return job
 
@@ -158,5 +165,7 @@ def record_failure(failed: FailedExecution) -> Job:
     except ValueError:
         pass
     job = services.jobs_table().fail(failed.job_id, JobError(type=failed.failure.error, reason=reason), now())
+    metrics.add_metric(name="JobsFailed", unit=MetricUnit.Count, value=1)
+    metrics.add_metadata(key="error_type", value=failed.failure.error)
     logger.warning("job failed", error_type=failed.failure.error, reason=reason)
     return job

@@ -21,7 +21,9 @@ from chalicelib.models import (
     UploadRequest,
     UploadTicket,
 )
-from chalicelib.observability import logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 
 UPLOAD_PREFIX = "uploads/"
@@ -56,6 +58,7 @@ def create_upload(request: UploadRequest) -> UploadTicket:
         max_size=settings.max_upload_bytes,
         expires_in=settings.upload_url_expiry_seconds,
     )
+    metrics.add_metric(name="UploadFormsIssued", unit=MetricUnit.Count, value=1)
     logger.info("upload form issued", job_id=job_id, content_type=request.content_type, size=request.size)
     return UploadTicket(
         job_id=job_id, upload=post, expires_in=settings.upload_url_expiry_seconds, max_size=settings.max_upload_bytes
@@ -99,6 +102,7 @@ def receive_upload(bucket: str, encoded_key: str) -> Job | None:
     )
     try:
         table.create(job)
+        metrics.add_metric(name="JobsReceived", unit=MetricUnit.Count, value=1)
     except JobExists:
         job = table.get(job_id)
         logger.info("job already recorded; event repeated", status=job.status.value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import mimetypes
+import os
 import signal
 import sys
 import threading
@@ -96,10 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--no-samples", action="store_true", help="serve the API without pushing the samples")
     parser.add_argument("--once", action="store_true", help="stop after the samples instead of serving")
+    parser.add_argument("--verbose", action="store_true", help="show every function's JSON logs, EMF metrics and API request")
     args = parser.parse_args(argv)
 
     print("Starting the local runtime (moto on 127.0.0.1, Step Functions, in-process Lambdas)...", flush=True)
-    runtime = Runtime(api_port=args.port).start()
+    if not args.verbose:
+        # The functions' own logs (JSON, with the job id as correlation id) and EMF metrics
+        # are what CloudWatch gets on AWS; here only warnings and errors are shown.
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    runtime = Runtime(api_port=args.port, access_log=args.verbose).start()
     base = runtime.api.url
     print(f"Local AWS at {runtime.aws.endpoint}; API at {base} (try: curl {base}/jobs)", flush=True)
     try:

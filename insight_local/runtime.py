@@ -10,9 +10,15 @@ from insight_local.server import LocalAWS
 
 
 class Runtime:
-    def __init__(self, api_port: int = 8000, aws_port: int | None = None, settings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        api_port: int = 8000,
+        aws_port: int | None = None,
+        settings: dict[str, str] | None = None,
+        access_log: bool = True,
+    ) -> None:
         self.aws = LocalAWS(aws_port)
-        self.api = LocalAPI(port=api_port)
+        self.api = LocalAPI(port=api_port, access_log=access_log)
         self._settings = settings or {}
         self.deployment: Deployment | None = None
 

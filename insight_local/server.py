@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 import os
 import socket
 import urllib.request
@@ -53,6 +54,10 @@ class LocalAWS:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+        # The engine logs every Fail state as an ERROR with its parse tree; jobs say why they failed.
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+        # Read-only API calls publish no metric; Powertools warns about that on every request.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
 
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()

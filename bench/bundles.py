@@ -1,0 +1,45 @@
+"""Bundle size: each Lambda's package, unzipped, as `make package` builds it (the layer of
+shared dependencies counts towards every function that uses it). Budget: 25 MiB each."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+from infra.package import FUNCTIONS_DIR, LAYER_DIR, package
+from infra.resources import STACK
+
+BUDGET = 25 * 1024 * 1024
+MIB = 1024 * 1024
+
+
+def tree_size(path: Path) -> int:
+    return sum(item.stat().st_size for item in path.rglob("*") if item.is_file())
+
+
+def zip_size(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="insight-bench-") as scratch:
+        out = Path(scratch) / "dev"
+        package("dev", out, install_deps=True)
+        layer = tree_size(out / LAYER_DIR)
+        print(f"bundle sizes, unzipped (budget {BUDGET // MIB} MiB each; shared layer {layer / MIB:.1f} MiB):")
+        chalice_zip = out / "deployment.zip"
+        rows = [("Chalice app (APIHandler, OnUpload) + layer", zip_size(chalice_zip) + layer)]
+        rows += [
+            (f.logical_id + " + layer", tree_size(out / FUNCTIONS_DIR / f.logical_id) + layer)
+            for f in STACK.functions
+            if not f.chalice
+        ]
+        for name, size in rows:
+            verdict = "ok" if size <= BUDGET else "OVER budget"
+            print(f"  {name:<46} {size / MIB:6.1f} MiB  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
