@@ -22,9 +22,10 @@ app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler), "htt
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
 
 
-
 @app.route("/uploads", methods=["POST"], authorizer=auth, content_types=["application/json"])
-@documented("Get a job id and a presigned form to upload a file for analysis", UploadTicket, body=UploadRequest, status=201)
+@documented(
+    "Get a job id and a presigned form to upload a file for analysis", UploadTicket, body=UploadRequest, status=201
+)
 @answers_errors
 def create_upload() -> Response:
     request = parse_body(UploadRequest, app.current_request.raw_body)

@@ -51,7 +51,11 @@ def seconds(module: str, attribute: str = "") -> float:
     for _ in range(RUNS):
         run = subprocess.run(
             [sys.executable, "-c", PROBE.format(module=module, attribute=attribute)],
-            cwd=ROOT, env=lambda_environment(), capture_output=True, text=True, check=True,
+            cwd=ROOT,
+            env=lambda_environment(),
+            capture_output=True,
+            text=True,
+            check=True,
         )
         samples.append(float(run.stdout.strip().splitlines()[-1]))
     return statistics.median(samples)

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice import Response
+from chalice.app import Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.errors import InsightError, InvalidRequest, NotFound
@@ -18,7 +18,7 @@ from chalicelib.models import ErrorBody
 from chalicelib.observability import logger
 
 MAX_BODY_BYTES = 16 * 1024
-JSON = {"Content-Type": "application/json"}
+JSON: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,8 +35,7 @@ class InvalidBody(InsightError):
     def __init__(self, model: type[BaseModel], error: ValidationError) -> None:
         super().__init__(f"the {model.__name__} is not valid: " + "; ".join(_describe(e) for e in error.errors()))
         self.details = [
-            {"field": ".".join(str(part) for part in e["loc"]) or "(body)", "problem": e["msg"]}
-            for e in error.errors()
+            {"field": ".".join(str(part) for part in e["loc"]) or "(body)", "problem": e["msg"]} for e in error.errors()
         ]
 
 
@@ -178,8 +177,13 @@ def openapi_document(routes: dict[str, dict[str, Any]], title: str, version: str
             if spec["query"] is not None:
                 for name, field in spec["query"].model_fields.items():
                     operation["parameters"].append(
-                        {"name": name, "in": "query", "required": False, "description": field.description or name,
-                         "schema": spec["query"].model_json_schema()["properties"][name]}
+                        {
+                            "name": name,
+                            "in": "query",
+                            "required": False,
+                            "description": field.description or name,
+                            "schema": spec["query"].model_json_schema()["properties"][name],
+                        }
                     )
             if spec["body"] is not None:
                 operation["requestBody"] = {
@@ -195,8 +199,14 @@ def openapi_document(routes: dict[str, dict[str, Any]], title: str, version: str
         "paths": paths,
         "components": {
             "schemas": schemas.get("$defs", {}),
-            "securitySchemes": {"sigv4": {"type": "apiKey", "name": "Authorization", "in": "header",
-                                          "x-amazon-apigateway-authtype": "awsSigv4"}},
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            },
         },
         "security": [{"sigv4": []}],
     }

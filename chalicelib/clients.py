@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from chalicelib.settings import get_settings
 
 
-@lru_cache(maxsize=None)
+@cache
 def aws(service: str) -> Any:
     """The client for ``service`` in the configured region.
 

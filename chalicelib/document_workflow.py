@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from chalicelib import services
 from chalicelib.clock import now
 from chalicelib.documents import check_type, count_pages, text_from_blocks
@@ -26,8 +28,6 @@ from chalicelib.models import (
     TextAnalysis,
     TextDetectionStart,
 )
-from aws_lambda_powertools.metrics import MetricUnit
-
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.text_analysis import analyse_text, summarise

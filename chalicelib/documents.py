@@ -42,13 +42,10 @@ def check_type(data: bytes, declared: str, allowed: tuple[str, ...]) -> str:
     actual = sniff_media_type(data[:1024])
     if actual is None or actual not in allowed:
         raise InvalidDocument(
-            f"the file's content is not one of the accepted types ({', '.join(allowed)}); "
-            f"it was uploaded as {declared}"
+            f"the file's content is not one of the accepted types ({', '.join(allowed)}); it was uploaded as {declared}"
         )
     if actual != declared:
-        raise InvalidDocument(
-            f"the file is {TYPE_NAMES.get(actual, actual)} but was uploaded as {declared}"
-        )
+        raise InvalidDocument(f"the file is {TYPE_NAMES.get(actual, actual)} but was uploaded as {declared}")
     return actual
 
 
@@ -89,5 +86,5 @@ def text_from_blocks(blocks: list[dict[str, Any]]) -> dict[str, Any]:
             }
         )
     ordered = [{"page": number, "lines": pages[number]} for number in sorted(pages)]
-    text = "\n\n".join("\n".join(line["text"] for line in page["lines"]) for page in ordered)
+    text = "\n\n".join("\n".join(line["text"] for line in pages[number]) for number in sorted(pages))
     return {"pages": ordered, "text": text}

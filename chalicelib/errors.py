@@ -57,11 +57,16 @@ THROTTLING_CODES = frozenset(
         "RequestLimitExceeded",
         "SlowDown",
         "LimitExceededException",
-        "ProvisionedThroughputExceededException",
     }
 )
 TRANSIENT_CODES = frozenset(
-    {"InternalServerError", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException", "InternalServerException"}
+    {
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalServerException",
+    }
 )
 
 

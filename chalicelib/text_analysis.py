@@ -83,7 +83,7 @@ def _dominant_language(comprehend: Comprehend, text: str) -> tuple[str | None, l
     total = sum(weights.values())
     if not total:
         return None, []
-    ranked = [
+    ranked: list[dict[str, Any]] = [
         {"LanguageCode": code, "Score": round(weight / total, 4)} for code, weight in weights.most_common()
     ]
     return ranked[0]["LanguageCode"], ranked
@@ -104,9 +104,7 @@ def _sentiment(comprehend: Comprehend, text: str, language: str) -> dict[str, An
     return {"Sentiment": max(scores, key=lambda name: scores[name]).upper(), "SentimentScore": scores}
 
 
-def _merged(
-    analyse: Any, text: str, language: str, limit: int
-) -> list[dict[str, Any]]:
+def _merged(analyse: Any, text: str, language: str, limit: int) -> list[dict[str, Any]]:
     merged: list[dict[str, Any]] = []
     for offset, piece in split_text(text, limit):
         if piece.strip():
@@ -128,16 +126,17 @@ def analyse_text(comprehend: Comprehend, text: str) -> dict[str, Any]:
     if not text.strip():
         analysis["skipped"].append("no text was found in the document")
         return analysis
-    language, languages = _dominant_language(comprehend, text)
-    analysis["language"], analysis["languages"] = language, languages
+    detected, languages = _dominant_language(comprehend, text)
+    analysis["language"], analysis["languages"] = detected, languages
+    language = detected or "und"
     steps: tuple[tuple[str, frozenset[str], Callable[[], Any]], ...] = (
         ("entities", ANALYSIS_LANGUAGES, lambda: _merged(comprehend.entities, text, language, ENTITIES_LIMIT)),
         ("key_phrases", ANALYSIS_LANGUAGES, lambda: _merged(comprehend.key_phrases, text, language, KEY_PHRASES_LIMIT)),
         ("sentiment", ANALYSIS_LANGUAGES, lambda: _sentiment(comprehend, text, language)),
         ("pii_entities", PII_LANGUAGES, lambda: _merged(comprehend.pii_entities, text, language, PII_LIMIT)),
     )
-    for name, languages, analyse in steps:
-        if language not in languages:
+    for name, modelled, analyse in steps:
+        if language not in modelled:
             analysis["skipped"].append(f"{name}: Comprehend has no model for language {language!r}")
             continue
         try:

@@ -6,6 +6,8 @@ import re
 import uuid
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from chalicelib import services
 from chalicelib.adapters.jobs_table import JobExists
 from chalicelib.clock import now
@@ -21,8 +23,6 @@ from chalicelib.models import (
     UploadRequest,
     UploadTicket,
 )
-from aws_lambda_powertools.metrics import MetricUnit
-
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 
@@ -47,9 +47,7 @@ def create_upload(request: UploadRequest) -> UploadTicket:
             + ", ".join(settings.allowed_content_types)
         )
     if request.size > settings.max_upload_bytes:
-        raise InvalidRequest(
-            f"size {request.size} bytes is over the limit of {settings.max_upload_bytes} bytes"
-        )
+        raise InvalidRequest(f"size {request.size} bytes is over the limit of {settings.max_upload_bytes} bytes")
     job_id = uuid.uuid4().hex
     target = ObjectRef(bucket=settings.upload_bucket, key=upload_key(job_id, request.file_name))
     post = services.storage().presigned_post(
@@ -117,8 +115,6 @@ def receive_upload(bucket: str, encoded_key: str) -> Job | None:
         raise  # Lambda retries the event and the start is tried again
     except Exception as error:
         logger.exception("workflow did not start")
-        return table.fail(
-            job_id, JobError(type="WorkflowNotStarted", reason=str(error)), now()
-        )
+        return table.fail(job_id, JobError(type="WorkflowNotStarted", reason=str(error)), now())
     logger.info("workflow started" if arn else "workflow already running", execution_arn=arn)
     return job

@@ -4,6 +4,7 @@ the real upload path, each job's outcome printed as it finishes; then it keeps s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import mimetypes
 import os
@@ -11,7 +12,6 @@ import signal
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,11 @@ def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]
     import urllib.error
 
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
@@ -37,7 +39,9 @@ def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]
 def submit(base: str, path: Path, quiet: bool = False) -> str | None:
     data = path.read_bytes()
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    status, ticket = call(base, "POST", "/uploads", {"file_name": path.name, "content_type": content_type, "size": len(data)})
+    status, ticket = call(
+        base, "POST", "/uploads", {"file_name": path.name, "content_type": content_type, "size": len(data)}
+    )
     if status != 201:
         print(f"  {path.name}: refused by the API ({status}): {ticket['message']}")
         return None
@@ -97,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--no-samples", action="store_true", help="serve the API without pushing the samples")
     parser.add_argument("--once", action="store_true", help="stop after the samples instead of serving")
-    parser.add_argument("--verbose", action="store_true", help="show every function's JSON logs, EMF metrics and API request")
+    parser.add_argument(
+        "--verbose", action="store_true", help="show every function's JSON logs, EMF metrics and API request"
+    )
     args = parser.parse_args(argv)
 
     print("Starting the local runtime (moto on 127.0.0.1, Step Functions, in-process Lambdas)...", flush=True)
@@ -119,10 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nServing {base} until Ctrl-C.", flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
         return 0
     finally:
         runtime.stop()

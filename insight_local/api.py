@@ -30,7 +30,7 @@ class LocalAPI:
         if not self.access_log:
 
             class QuietHandler(ChaliceRequestHandler):
-                def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
+                def log_message(self, format: str, *args: Any) -> None:
                     pass
 
             self._server.server.RequestHandlerClass = functools.partial(QuietHandler, app_object=app, config=config)

@@ -25,12 +25,16 @@ class Fault:
     status: int = 400
 
 
-def inject(service: str, operation: str, code: str, times: int = 1, message: str | None = None, status: int = 400) -> None:
+def inject(
+    service: str, operation: str, code: str, times: int = 1, message: str | None = None, status: int = 400
+) -> None:
     """The next ``times`` calls of ``service``'s ``operation`` fail with AWS error ``code``."""
     _install()
     with _lock:
         _faults.setdefault((service, operation), []).append(
-            Fault(code=code, message=message or f"{code} (injected by the local runtime)", remaining=times, status=status)
+            Fault(
+                code=code, message=message or f"{code} (injected by the local runtime)", remaining=times, status=status
+            )
         )
 
 

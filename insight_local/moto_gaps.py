@@ -95,7 +95,10 @@ def complete_s3_events() -> None:
             record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
             record.setdefault(
                 "responseElements",
-                {"x-amz-request-id": uuid.uuid4().hex[:16].upper(), "x-amz-id-2": base64.b64encode(uuid.uuid4().bytes).decode()},
+                {
+                    "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
+                    "x-amz-id-2": base64.b64encode(uuid.uuid4().bytes).decode(),
+                },
             )
             record["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": "AINSIGHTLOCAL"})
             record["s3"]["object"]["key"] = quote_plus(key.name, safe="/")
@@ -117,13 +120,22 @@ def real_sns_lambda_events() -> None:
 
     original = Subscription.publish
 
-    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
-                message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
+    def publish(
+        self: Any,
+        message: str,
+        message_id: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         if self.protocol != "lambda":
             return original(self, message, message_id, subject, message_attributes, *args, **kwargs)
         region = self.endpoint.split(":")[3]
         host = f"https://sns.{region}.amazonaws.com"
-        attributes = {name: {"Type": value["Type"], "Value": value["Value"]} for name, value in (message_attributes or {}).items()}
+        attributes = {
+            name: {"Type": value["Type"], "Value": value["Value"]} for name, value in (message_attributes or {}).items()
+        }
         record = {
             "EventVersion": "1.0",
             "EventSubscriptionArn": self.arn,

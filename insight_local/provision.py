@@ -85,7 +85,9 @@ def substitute(definition: str, values: dict[str, str]) -> str:
     return definition
 
 
-def provision(aws: LocalAWS, stack: Stack = STACK, stage: str = "local", settings: dict[str, str] | None = None) -> Deployment:
+def provision(
+    aws: LocalAWS, stack: Stack = STACK, stage: str = "local", settings: dict[str, str] | None = None
+) -> Deployment:
     deployment = plan(stack, stage, settings)
     names, arns = deployment.names, deployment.arns
     iam, s3, dynamodb, sns = aws.client("iam"), aws.client("s3"), aws.client("dynamodb"), aws.client("sns")
@@ -100,12 +102,17 @@ def provision(aws: LocalAWS, stack: Stack = STACK, stage: str = "local", setting
         s3.put_public_access_block(
             Bucket=names[bucket.logical_id],
             PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
             },
         )
         s3.put_bucket_encryption(
             Bucket=names[bucket.logical_id],
-            ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
         )
 
     for table in stack.tables:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 import os
 import socket
 import urllib.request
+import warnings
 from typing import Any
 
 from insight_local import moto_gaps
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+
 
 #: What every process that talks to the local AWS needs: fake credentials (nothing
 #: leaves the machine) and boto3 pointed at the server.
@@ -68,12 +69,12 @@ class LocalAWS:
         request = urllib.request.Request(
             f"{self.endpoint}/moto-api/config", data=json.dumps(config).encode(), method="POST"
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
     def stop(self) -> None:

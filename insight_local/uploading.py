@@ -24,7 +24,7 @@ def post_form(url: str, fields: dict[str, str], file_name: str, data: bytes, con
     request = urllib.request.Request(url, data=body, method="POST")
     request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()

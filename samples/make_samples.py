@@ -33,18 +33,198 @@ OWNER_PASSWORD = "insight-owner"  # noqa: S105
 
 # Advance widths (1/1000 em) of the characters 32..126 in the standard-14 fonts (Adobe AFM).
 _HELVETICA = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
-    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
-    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
-    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+    278,
+    278,
+    355,
+    556,
+    556,
+    889,
+    667,
+    191,
+    333,
+    333,
+    389,
+    584,
+    278,
+    333,
+    278,
+    278,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    278,
+    278,
+    584,
+    584,
+    584,
+    556,
+    1015,
+    667,
+    667,
+    722,
+    722,
+    667,
+    611,
+    778,
+    722,
+    278,
+    500,
+    667,
+    556,
+    833,
+    722,
+    778,
+    667,
+    778,
+    722,
+    667,
+    611,
+    722,
+    667,
+    944,
+    667,
+    667,
+    611,
+    278,
+    278,
+    278,
+    469,
+    556,
+    333,
+    556,
+    556,
+    500,
+    556,
+    556,
+    278,
+    556,
+    556,
+    222,
+    222,
+    500,
+    222,
+    833,
+    556,
+    556,
+    556,
+    556,
+    333,
+    500,
+    278,
+    556,
+    500,
+    722,
+    500,
+    500,
+    500,
+    334,
+    260,
+    334,
+    584,
 ]
 _HELVETICA_BOLD = [
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667,
-    611, 778, 722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
-    667, 611, 333, 278, 333, 584, 556, 333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556,
-    278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,
+    278,
+    333,
+    474,
+    556,
+    556,
+    889,
+    722,
+    238,
+    333,
+    333,
+    389,
+    584,
+    278,
+    333,
+    278,
+    278,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    333,
+    333,
+    584,
+    584,
+    584,
+    611,
+    975,
+    722,
+    722,
+    722,
+    722,
+    667,
+    611,
+    778,
+    722,
+    278,
+    556,
+    722,
+    611,
+    833,
+    722,
+    778,
+    667,
+    778,
+    722,
+    667,
+    611,
+    722,
+    667,
+    944,
+    667,
+    667,
+    611,
+    333,
+    278,
+    333,
+    584,
+    556,
+    333,
+    556,
+    611,
+    556,
+    611,
+    556,
+    333,
+    611,
+    611,
+    278,
+    278,
+    556,
+    278,
+    889,
+    611,
+    611,
+    611,
+    611,
+    389,
+    556,
+    333,
+    611,
+    556,
+    778,
+    556,
+    556,
+    500,
+    389,
+    280,
+    389,
+    584,
 ]
 _EXTRA_WIDTHS = {"é": 556, "€": 556, "–": 556}  # the same in both fonts
 FONTS = {"F1": ("Helvetica", _HELVETICA), "F2": ("Helvetica-Bold", _HELVETICA_BOLD)}
@@ -84,8 +264,7 @@ class Page:
     ops: list[bytes] = field(default_factory=list)
     images: dict[str, tuple[int, int, bytes]] = field(default_factory=dict)  # name -> (width, height, grey pixels)
 
-    def text(self, x: float, y: float, text: str, font: str = "F1", size: float = 10,
-             align: str = "left") -> None:
+    def text(self, x: float, y: float, text: str, font: str = "F1", size: float = 10, align: str = "left") -> None:
         """One text object positioned with Tm (right/centre alignment from the font metrics)."""
         if align == "right":
             x -= text_width(text, font, size)
@@ -96,8 +275,9 @@ class Page:
             % (font.encode(), _num(size).encode(), _num(x).encode(), _num(y).encode(), pdf_literal(text))
         )
 
-    def text_rows(self, x: float, y: float, rows: list[str], font: str = "F1", size: float = 10,
-                  leading: float = 13) -> None:
+    def text_rows(
+        self, x: float, y: float, rows: list[str], font: str = "F1", size: float = 10, leading: float = 13
+    ) -> None:
         """Several left-aligned rows in one text object, moved with Td."""
         parts = [b"BT /%s %s Tf %s %s Td" % (font.encode(), _num(size).encode(), _num(x).encode(), _num(y).encode())]
         for index, row in enumerate(rows):
@@ -107,8 +287,9 @@ class Page:
         parts.append(b"ET")
         self.ops.append(b" ".join(parts))
 
-    def spaced(self, x: float, y: float, text: str, font: str, size: float, tracking: float,
-               align: str = "left") -> None:
+    def spaced(
+        self, x: float, y: float, text: str, font: str, size: float, tracking: float, align: str = "left"
+    ) -> None:
         """Letter-spaced text (Tc) written as a TJ array with a kerning pair."""
         width = text_width(text, font, size) + tracking * len(text)
         if align == "right":
@@ -116,12 +297,20 @@ class Page:
         head, tail = text[:1], text[1:]
         self.ops.append(
             b"BT /%s %s Tf %s Tc %s %s Td [%s 15 %s] TJ 0 Tc ET"
-            % (font.encode(), _num(size).encode(), _num(tracking).encode(), _num(x).encode(),
-               _num(y).encode(), pdf_literal(head), pdf_literal(tail))
+            % (
+                font.encode(),
+                _num(size).encode(),
+                _num(tracking).encode(),
+                _num(x).encode(),
+                _num(y).encode(),
+                pdf_literal(head),
+                pdf_literal(tail),
+            )
         )
 
-    def paragraph(self, x: float, y: float, width: float, text: str, font: str = "F1",
-                  size: float = 10.5, leading: float = 14.5) -> float:
+    def paragraph(
+        self, x: float, y: float, width: float, text: str, font: str = "F1", size: float = 10.5, leading: float = 14.5
+    ) -> float:
         """Word-wrapped paragraph using TL, T* and '; returns the baseline below the last row."""
         rows: list[str] = []
         row = ""
@@ -133,18 +322,26 @@ class Page:
             else:
                 row = candidate
         rows.append(row)
-        parts = [b"BT /%s %s Tf %s TL %s %s Td %s Tj"
-                 % (font.encode(), _num(size).encode(), _num(leading).encode(), _num(x).encode(),
-                    _num(y).encode(), pdf_literal(rows[0]))]
+        parts = [
+            b"BT /%s %s Tf %s TL %s %s Td %s Tj"
+            % (
+                font.encode(),
+                _num(size).encode(),
+                _num(leading).encode(),
+                _num(x).encode(),
+                _num(y).encode(),
+                pdf_literal(rows[0]),
+            )
+        ]
         parts += [pdf_literal(r) + b" '" for r in rows[1:]]
         parts.append(b"ET")
         self.ops.append(b" ".join(parts))
         return y - leading * len(rows)
 
-    def rule(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.75,
-             gray: float = 0.55) -> None:
-        self.ops.append(b"q %s G %s w %s %s m %s %s l S Q" % tuple(
-            _num(v).encode() for v in (gray, width, x1, y1, x2, y2)))
+    def rule(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.75, gray: float = 0.55) -> None:
+        self.ops.append(
+            b"q %s G %s w %s %s m %s %s l S Q" % tuple(_num(v).encode() for v in (gray, width, x1, y1, x2, y2))
+        )
 
     def box(self, x: float, y: float, w: float, h: float, gray: float = 0.92) -> None:
         self.ops.append(b"q %s g %s %s %s %s re f Q" % tuple(_num(v).encode() for v in (gray, x, y, w, h)))
@@ -202,8 +399,7 @@ class _Security:
             o_value = _rc4(bytes(b ^ i for b in owner_key), o_value)
         self.o_value = o_value
         digest = _md5(
-            _padded(self.user_password) + o_value
-            + self.permissions.to_bytes(4, "little", signed=True) + self.file_id
+            _padded(self.user_password) + o_value + self.permissions.to_bytes(4, "little", signed=True) + self.file_id
         )
         for _ in range(50):
             digest = _md5(digest[:16])
@@ -218,8 +414,11 @@ class _Security:
         return _rc4(key, data)
 
     def dictionary(self) -> bytes:
-        return (b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P %d /O <%s> /U <%s> >>"
-                % (self.permissions, self.o_value.hex().upper().encode(), self.u_value.hex().upper().encode()))
+        return b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P %d /O <%s> /U <%s> >>" % (
+            self.permissions,
+            self.o_value.hex().upper().encode(),
+            self.u_value.hex().upper().encode(),
+        )
 
 
 def build_pdf(pages: list[Page], title: str, encrypt: bool = False) -> bytes:
@@ -245,8 +444,7 @@ def build_pdf(pages: list[Page], title: str, encrypt: bool = False) -> bytes:
     catalog, pages_num, helvetica, helvetica_bold = (reserve() for _ in range(4))
     objects[catalog] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_num
     objects[helvetica] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-    objects[helvetica_bold] = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
-                               b"/Encoding /WinAnsiEncoding >>")
+    objects[helvetica_bold] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
     kids = []
     for page in pages:
         page_num, content_num = reserve(), reserve()
@@ -256,19 +454,27 @@ def build_pdf(pages: list[Page], title: str, encrypt: bool = False) -> bytes:
             entries = []
             for name, (width, height, pixels) in sorted(page.images.items()):
                 image_num = reserve()
-                objects[image_num] = stream(image_num, b"/Type /XObject /Subtype /Image /Width %d /Height %d "
-                                            b"/ColorSpace /DeviceGray /BitsPerComponent 8 " % (width, height),
-                                            pixels)
+                objects[image_num] = stream(
+                    image_num,
+                    b"/Type /XObject /Subtype /Image /Width %d /Height %d "
+                    b"/ColorSpace /DeviceGray /BitsPerComponent 8 " % (width, height),
+                    pixels,
+                )
                 entries.append(b"/%s %d 0 R" % (name.encode(), image_num))
             resources += b" /XObject << %s >>" % b" ".join(entries)
-        objects[page_num] = (b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] /Resources << %s >> "
-                             b"/Contents %d 0 R >>" % (pages_num, PAGE_WIDTH, PAGE_HEIGHT, resources, content_num))
+        objects[page_num] = (
+            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] /Resources << %s >> "
+            b"/Contents %d 0 R >>" % (pages_num, PAGE_WIDTH, PAGE_HEIGHT, resources, content_num)
+        )
         objects[content_num] = stream(content_num, b"", page.content())
     objects[pages_num] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
     info = reserve()
-    objects[info] = (b"<< /Title %s /Author %s /Producer %s /CreationDate %s >>"
-                     % (string(info, title), string(info, "Insight sample generator"),
-                        string(info, "samples/make_samples.py"), string(info, "D:20260314090000Z")))
+    objects[info] = b"<< /Title %s /Author %s /Producer %s /CreationDate %s >>" % (
+        string(info, title),
+        string(info, "Insight sample generator"),
+        string(info, "samples/make_samples.py"),
+        string(info, "D:20260314090000Z"),
+    )
     trailer_extra = b""
     if security is not None:
         encrypt_num = reserve()
@@ -286,8 +492,15 @@ def build_pdf(pages: list[Page], title: str, encrypt: bool = False) -> bytes:
     for num in range(1, size):
         out += b"%010d 00000 n \n" % offsets[num]
     file_id_hex = file_id.hex().upper().encode()
-    out += (b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>]%s >>\nstartxref\n%d\n%%%%EOF\n"
-            % (size, catalog, info, file_id_hex, file_id_hex, trailer_extra, xref_at))
+    out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>]%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        size,
+        catalog,
+        info,
+        file_id_hex,
+        file_id_hex,
+        trailer_extra,
+        xref_at,
+    )
     return bytes(out)
 
 
@@ -313,22 +526,36 @@ def invoice_page() -> Page:
     left, right = 50, 562
     # Letterhead
     page.text(left, 736, "Northwind Traders Ltd", "F2", 20)
-    page.text_rows(left, 718, [
-        "1200 Harbor Way, Suite 400",
-        "Seattle, WA 98101, United States",
-        "E-mail: billing@northwind.example",
-        "Phone: +1 206-555-0143",
-    ], size=9.5, leading=12.5)
+    page.text_rows(
+        left,
+        718,
+        [
+            "1200 Harbor Way, Suite 400",
+            "Seattle, WA 98101, United States",
+            "E-mail: billing@northwind.example",
+            "Phone: +1 206-555-0143",
+        ],
+        size=9.5,
+        leading=12.5,
+    )
     page.spaced(right, 736, "INVOICE", "F2", 24, tracking=2, align="right")
-    for baseline, text in ((712, "Invoice number: INV-2026-0042"), (699, "Invoice date: March 14, 2026"),
-                           (686, "Due date: 2026-04-13")):
+    for baseline, text in (
+        (712, "Invoice number: INV-2026-0042"),
+        (699, "Invoice date: March 14, 2026"),
+        (686, "Due date: 2026-04-13"),
+    ):
         page.text(right, baseline, text, size=10, align="right")
     page.rule(left, 656, right, 656)
 
     # Bill to
     page.text(left, 632, "Bill to", "F2", 11)
-    page.text_rows(left, 616, ["Maria Anders", "Alfreds Futterkiste", "Obere Str. 57",
-                               "12209 Berlin, Germany"], size=10, leading=13)
+    page.text_rows(
+        left,
+        616,
+        ["Maria Anders", "Alfreds Futterkiste", "Obere Str. 57", "12209 Berlin, Germany"],
+        size=10,
+        leading=13,
+    )
     page.text(360, 632, "Payment terms", "F2", 11)
     page.text_rows(360, 616, ["Net 30 days", "Purchase order: PO-88417"], size=10, leading=13)
 
@@ -368,16 +595,28 @@ def invoice_page() -> Page:
     # Free text and footer
     y -= 56
     page.text(left, y, "Notes", "F2", 11)
-    y = page.paragraph(left, y - 16, right - left,
-                       "Please include the invoice number INV-2026-0042 with your payment. Payment by bank "
-                       "transfer to First Harbor Bank, account 0042-7781-9930, routing 125000024.", size=10,
-                       leading=13.5)
-    page.paragraph(left, y - 6, right - left,
-                   "Thank you for your business, Maria! It has been a pleasure to supply Alfreds Futterkiste "
-                   "again this quarter, and we look forward to your next order.", size=10, leading=13.5)
+    y = page.paragraph(
+        left,
+        y - 16,
+        right - left,
+        "Please include the invoice number INV-2026-0042 with your payment. Payment by bank "
+        "transfer to First Harbor Bank, account 0042-7781-9930, routing 125000024.",
+        size=10,
+        leading=13.5,
+    )
+    page.paragraph(
+        left,
+        y - 6,
+        right - left,
+        "Thank you for your business, Maria! It has been a pleasure to supply Alfreds Futterkiste "
+        "again this quarter, and we look forward to your next order.",
+        size=10,
+        leading=13.5,
+    )
     page.rule(left, 70, right, 70)
-    page.text(306, 56, "Northwind Traders Ltd - Registered in Washington State - Tax ID 91-7654321",
-              size=8, align="center")
+    page.text(
+        306, 56, "Northwind Traders Ltd - Registered in Washington State - Tax ID 91-7654321", size=8, align="center"
+    )
     return page
 
 
@@ -386,52 +625,88 @@ REPORT_ORG = "Contoso Renewable Energy Cooperative"
 REPORT_PAGES: list[list[tuple[str, str]]] = [
     [
         ("h", "Executive summary"),
-        ("p", "This report covers the first quarter of 2026, from January 1, 2026 to March 31, 2026, for "
-              "the Contoso Renewable Energy Cooperative. The quarter closed with revenue of $4,218,700, an "
-              "increase of 12.4 percent over the same quarter of 2025, driven mainly by higher output from "
-              "the Lakeside wind farm and the new community solar sites."),
-        ("p", "Operating costs were $2,960,150, slightly below the budget of $3,050,000 approved by the "
-              "board on December 9, 2025. The cooperative ended the quarter with cash reserves of "
-              "$1,875,400 and no drawings on its revolving credit facility."),
-        ("p", "Chief Executive Officer Dr. Helena Marsh presented these results to the members' council on "
-              "April 8, 2026. The council approved the proposed dividend of $0.42 per member share, payable "
-              "on May 15, 2026."),
+        (
+            "p",
+            "This report covers the first quarter of 2026, from January 1, 2026 to March 31, 2026, for "
+            "the Contoso Renewable Energy Cooperative. The quarter closed with revenue of $4,218,700, an "
+            "increase of 12.4 percent over the same quarter of 2025, driven mainly by higher output from "
+            "the Lakeside wind farm and the new community solar sites.",
+        ),
+        (
+            "p",
+            "Operating costs were $2,960,150, slightly below the budget of $3,050,000 approved by the "
+            "board on December 9, 2025. The cooperative ended the quarter with cash reserves of "
+            "$1,875,400 and no drawings on its revolving credit facility.",
+        ),
+        (
+            "p",
+            "Chief Executive Officer Dr. Helena Marsh presented these results to the members' council on "
+            "April 8, 2026. The council approved the proposed dividend of $0.42 per member share, payable "
+            "on May 15, 2026.",
+        ),
         ("h", "Highlights"),
-        ("p", "Energy delivered to the grid reached 38,600 MWh, the highest first-quarter figure in the "
-              "history of the cooperative. Availability of the turbine fleet averaged 97.1 percent, and "
-              "the two new rooftop arrays in Redmond began commercial operation on February 2, 2026."),
+        (
+            "p",
+            "Energy delivered to the grid reached 38,600 MWh, the highest first-quarter figure in the "
+            "history of the cooperative. Availability of the turbine fleet averaged 97.1 percent, and "
+            "the two new rooftop arrays in Redmond began commercial operation on February 2, 2026.",
+        ),
     ],
     [
         ("h", "Financial review"),
-        ("p", "Revenue from electricity sales was $3,904,300 and revenue from renewable energy "
-              "certificates was $314,400. Average realised prices rose to $101.15 per MWh, compared with "
-              "$96.80 per MWh in the first quarter of 2025, because more output was sold under the "
-              "fixed-price agreement signed with the City of Tacoma in October 2025."),
-        ("p", "Maintenance expenditure was $612,000. A gearbox replacement at turbine 7 accounted for "
-              "$148,500 of this amount; the work was completed on March 3, 2026, two weeks ahead of "
-              "schedule. Staff costs were $1,020,400 for an average headcount of 46."),
-        ("p", "Capital expenditure reached $2,350,000, most of it on the Cedar Ridge battery storage "
-              "project. The project remains within its total budget of $9,800,000 and is expected to be "
-              "energised in the third quarter of 2026."),
+        (
+            "p",
+            "Revenue from electricity sales was $3,904,300 and revenue from renewable energy "
+            "certificates was $314,400. Average realised prices rose to $101.15 per MWh, compared with "
+            "$96.80 per MWh in the first quarter of 2025, because more output was sold under the "
+            "fixed-price agreement signed with the City of Tacoma in October 2025.",
+        ),
+        (
+            "p",
+            "Maintenance expenditure was $612,000. A gearbox replacement at turbine 7 accounted for "
+            "$148,500 of this amount; the work was completed on March 3, 2026, two weeks ahead of "
+            "schedule. Staff costs were $1,020,400 for an average headcount of 46.",
+        ),
+        (
+            "p",
+            "Capital expenditure reached $2,350,000, most of it on the Cedar Ridge battery storage "
+            "project. The project remains within its total budget of $9,800,000 and is expected to be "
+            "energised in the third quarter of 2026.",
+        ),
         ("h", "Members and community"),
-        ("p", "Membership grew by 312 households to 8,947 members. The community fund awarded grants "
-              "totalling $57,250 to eleven local organisations, including the Kitsap Food Bank and three "
-              "school energy-efficiency programmes."),
+        (
+            "p",
+            "Membership grew by 312 households to 8,947 members. The community fund awarded grants "
+            "totalling $57,250 to eleven local organisations, including the Kitsap Food Bank and three "
+            "school energy-efficiency programmes.",
+        ),
     ],
     [
         ("h", "Outlook"),
-        ("p", "For the second quarter of 2026 the cooperative expects revenue between $3,700,000 and "
-              "$4,000,000, reflecting the usual seasonal decline in wind output. The board has scheduled "
-              "the annual general meeting for June 20, 2026, in Bremerton."),
-        ("p", "The main risks for the rest of the year are delays in grid connection for the Cedar Ridge "
-              "project and lower wholesale prices during the spring. Management will report on both at "
-              "the next council meeting on July 14, 2026."),
+        (
+            "p",
+            "For the second quarter of 2026 the cooperative expects revenue between $3,700,000 and "
+            "$4,000,000, reflecting the usual seasonal decline in wind output. The board has scheduled "
+            "the annual general meeting for June 20, 2026, in Bremerton.",
+        ),
+        (
+            "p",
+            "The main risks for the rest of the year are delays in grid connection for the Cedar Ridge "
+            "project and lower wholesale prices during the spring. Management will report on both at "
+            "the next council meeting on July 14, 2026.",
+        ),
         ("h", "Contacts"),
-        ("p", "Questions about this report can be sent to the finance team at finance@contoso.example. "
-              "Media enquiries should be addressed to Amélie Laurent, Head of Communications, at "
-              "+1 360-555-0187."),
-        ("p", "Approved for publication by Dr. Helena Marsh, Chief Executive Officer, and Rahul Mehta, "
-              "Chair of the Audit Committee, on April 10, 2026."),
+        (
+            "p",
+            "Questions about this report can be sent to the finance team at finance@contoso.example. "
+            "Media enquiries should be addressed to Amélie Laurent, Head of Communications, at "
+            "+1 360-555-0187.",
+        ),
+        (
+            "p",
+            "Approved for publication by Dr. Helena Marsh, Chief Executive Officer, and Rahul Mehta, "
+            "Chair of the Audit Committee, on April 10, 2026.",
+        ),
     ],
 ]
 

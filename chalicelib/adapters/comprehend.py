@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from chalicelib.errors import UnsupportedLanguage, aws_error_code, service_call
 

@@ -125,9 +125,7 @@ class JobsTable:
 
     def get(self, job_id: str) -> Job:
         with service_call("DynamoDB"):
-            response = self._db.get_item(
-                TableName=self._table, Key={"job_id": {"S": job_id}}, ConsistentRead=True
-            )
+            response = self._db.get_item(TableName=self._table, Key={"job_id": {"S": job_id}}, ConsistentRead=True)
         if "Item" not in response:
             raise NotFound(f"no job with id {job_id!r}")
         return self._to_job(response["Item"])
@@ -226,8 +224,10 @@ def _decode_token(token: str) -> dict[str, Any]:
     except (binascii.Error, ValueError, UnicodeDecodeError) as error:
         raise InvalidRequest("next_token is not a token this API returned") from error
     expected = {"job_id", "list_pk", "created_at"}
-    if not isinstance(key, dict) or set(key) != expected or not all(
-        isinstance(value, dict) and set(value) == {"S"} for value in key.values()
+    if (
+        not isinstance(key, dict)
+        or set(key) != expected
+        or not all(isinstance(value, dict) and set(value) == {"S"} for value in key.values())
     ):
         raise InvalidRequest("next_token is not a token this API returned")
     return key

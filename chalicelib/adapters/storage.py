@@ -22,9 +22,7 @@ class Storage:
     def __init__(self, client: Any) -> None:
         self._s3 = client
 
-    def presigned_post(
-        self, target: ObjectRef, content_type: str, max_size: int, expires_in: int
-    ) -> PresignedPost:
+    def presigned_post(self, target: ObjectRef, content_type: str, max_size: int, expires_in: int) -> PresignedPost:
         """A form that lets a client upload exactly this key, of this type, up to ``max_size`` bytes."""
         post = self._s3.generate_presigned_post(
             Bucket=target.bucket,
@@ -74,7 +72,5 @@ class Storage:
     def write_json(self, ref: ObjectRef, document: Any) -> ObjectRef:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         with service_call("S3"):
-            self._s3.put_object(
-                Bucket=ref.bucket, Key=ref.key, Body=body, ContentType="application/json"
-            )
+            self._s3.put_object(Bucket=ref.bucket, Key=ref.key, Body=body, ContentType="application/json")
         return ref

@@ -37,9 +37,7 @@ class Textract:
             )
         return list(response.get("Blocks", []))
 
-    def start_text_detection(
-        self, document: ObjectRef, job_tag: str, topic_arn: str, role_arn: str
-    ) -> str:
+    def start_text_detection(self, document: ObjectRef, job_tag: str, topic_arn: str, role_arn: str) -> str:
         """Start detection of a multi-page document; completion is published to ``topic_arn``."""
         with _document_errors(), service_call("Textract"):
             response = self._textract.start_document_text_detection(

@@ -57,9 +57,15 @@ def _s3_bytes(response: Any, location: dict[str, Any]) -> bytes:
         backend = s3_backends[response.current_account]["aws"]
         key = backend.get_object(s3_object["Bucket"], s3_object["Name"], version_id=s3_object.get("Version"))
     except Exception as error:
-        raise JsonRESTError("InvalidS3ObjectException", "Unable to get object metadata from S3. Check object key, region and/or access permissions.") from error
+        raise JsonRESTError(
+            "InvalidS3ObjectException",
+            "Unable to get object metadata from S3. Check object key, region and/or access permissions.",
+        ) from error
     if key is None:
-        raise JsonRESTError("InvalidS3ObjectException", "Unable to get object metadata from S3. Check object key, region and/or access permissions.")
+        raise JsonRESTError(
+            "InvalidS3ObjectException",
+            "Unable to get object metadata from S3. Check object key, region and/or access permissions.",
+        )
     return bytes(key.value)
 
 
@@ -112,7 +118,9 @@ class TextractJobs:
         ).start()
         return {"JobId": job.job_id}
 
-    def _run(self, job: TextDetectionJob, data: bytes, account: str, region: str, channel: dict[str, Any] | None) -> None:
+    def _run(
+        self, job: TextDetectionJob, data: bytes, account: str, region: str, channel: dict[str, Any] | None
+    ) -> None:
         started = time.perf_counter()
         try:
             job.pages = textract.detect_pages(data)
@@ -151,7 +159,9 @@ class TextractJobs:
             answer["StatusMessage"] = job.status_message
         if job.status == "SUCCEEDED":
             try:
-                blocks, token = textract.paginate_blocks(job.pages, int(request.get("MaxResults", 1000)), request.get("NextToken"))
+                blocks, token = textract.paginate_blocks(
+                    job.pages, int(request.get("MaxResults", 1000)), request.get("NextToken")
+                )
             except textract.TextractError as error:
                 raise JsonRESTError(error.code, error.message) from error
             answer["DocumentMetadata"] = {"Pages": len(job.pages)}
@@ -173,7 +183,9 @@ def _textract_operations() -> dict[str, Handler]:
 
     return {
         "DetectDocumentText": detect_document_text,
-        "StartDocumentTextDetection": lambda response, request: jobs.start(response, request, "StartDocumentTextDetection"),
+        "StartDocumentTextDetection": lambda response, request: jobs.start(
+            response, request, "StartDocumentTextDetection"
+        ),
         "GetDocumentTextDetection": lambda response, request: jobs.get(request),
     }
 

@@ -228,9 +228,9 @@ def _tiff_page_count(data: bytes) -> int:
     while offset and offset + 2 <= len(data) and offset not in seen and count < 10_000:
         seen.add(offset)
         count += 1
-        entries = int.from_bytes(data[offset:offset + 2], order)
+        entries = int.from_bytes(data[offset : offset + 2], order)
         next_at = offset + 2 + 12 * entries
-        offset = int.from_bytes(data[next_at:next_at + 4], order) if next_at + 4 <= len(data) else 0
+        offset = int.from_bytes(data[next_at : next_at + 4], order) if next_at + 4 <= len(data) else 0
     return max(count, 1)
 
 
@@ -343,8 +343,13 @@ class _FontInfo:
         for code, char in zip(codes, decoded, strict=True):
             width = font.space_width if code == font.space_char else font.character_widths.get(code, default)
             text = font.character_map.get(char, char)
-            glyphs.append((text if isinstance(text, str) else str(text), float(width) * self.width_scale,
-                           single_byte and code == " "))
+            glyphs.append(
+                (
+                    text if isinstance(text, str) else str(text),
+                    float(width) * self.width_scale,
+                    single_byte and code == " ",
+                )
+            )
         return glyphs
 
 
@@ -498,15 +503,17 @@ class _Interpreter:
             return
         x0 = e + state.rise * c
         baseline = f + state.rise * d
-        self.glyphs.append(_Glyph(
-            text=" " if text.isspace() else text,
-            x0=x0,
-            x1=x0 + width * a,
-            baseline=baseline,
-            top=baseline + font.ascent * size,
-            bottom=baseline + font.descent * size,
-            size=size,
-        ))
+        self.glyphs.append(
+            _Glyph(
+                text=" " if text.isspace() else text,
+                x0=x0,
+                x1=x0 + width * a,
+                baseline=baseline,
+                top=baseline + font.ascent * size,
+                bottom=baseline + font.descent * size,
+                size=size,
+            )
+        )
 
     def _do(self, resources: DictionaryObject, name: Any, ctm: Matrix, depth: int) -> None:
         xobjects = resources.get("/XObject")
@@ -539,9 +546,7 @@ def _pdf_page_blocks(page: Any, number: int) -> list[dict[str, Any]]:
     except TextractError:
         raise
     except Exception as error:  # pypdf raises many types for damaged files
-        raise TextractError(
-            "BadDocumentException", f"Unable to read page {number} of the document: {error}"
-        ) from error
+        raise TextractError("BadDocumentException", f"Unable to read page {number} of the document: {error}") from error
     if not interpreter.shown_text and interpreter.painted_image:
         raise _ocr_unavailable(f"scanned PDF pages (page {number} has no text layer)")
     frame = _PageFrame(box, rotation)
@@ -620,8 +625,11 @@ def _layout(glyphs: list[_Glyph]) -> list[_Line]:
                     word = []
                 continue
             twin = last_by_text.get(glyph.text)
-            if twin is not None and abs(glyph.x0 - twin.x0) < _DUPLICATE_OFFSET * glyph.size \
-                    and abs(glyph.baseline - twin.baseline) < _DUPLICATE_OFFSET * glyph.size:
+            if (
+                twin is not None
+                and abs(glyph.x0 - twin.x0) < _DUPLICATE_OFFSET * glyph.size
+                and abs(glyph.baseline - twin.baseline) < _DUPLICATE_OFFSET * glyph.size
+            ):
                 continue  # painted twice (fake bold, shadow)
             last_by_text[glyph.text] = glyph
             if previous is not None:
@@ -659,34 +667,42 @@ def _page_blocks(lines: list[_Line], frame: _PageFrame, number: int) -> list[dic
         word_texts: list[str] = []
         for word in line:
             word_id, word_text = str(uuid.uuid4()), "".join(g.text for g in word)
-            word_blocks.append({
-                "BlockType": "WORD",
-                "Confidence": TEXT_LAYER_CONFIDENCE,
-                "Text": word_text,
-                "TextType": "PRINTED",
-                "Geometry": frame.geometry(*_extent(word)),
-                "Id": word_id,
-                "Page": number,
-            })
+            word_blocks.append(
+                {
+                    "BlockType": "WORD",
+                    "Confidence": TEXT_LAYER_CONFIDENCE,
+                    "Text": word_text,
+                    "TextType": "PRINTED",
+                    "Geometry": frame.geometry(*_extent(word)),
+                    "Id": word_id,
+                    "Page": number,
+                }
+            )
             word_ids.append(word_id)
             word_texts.append(word_text)
-        line_blocks.append({
-            "BlockType": "LINE",
-            "Confidence": TEXT_LAYER_CONFIDENCE,
-            "Text": " ".join(word_texts),
-            "Geometry": frame.geometry(*_extent([g for word in line for g in word])),
-            "Id": str(uuid.uuid4()),
-            "Relationships": [{"Type": "CHILD", "Ids": word_ids}],
-            "Page": number,
-        })
+        line_blocks.append(
+            {
+                "BlockType": "LINE",
+                "Confidence": TEXT_LAYER_CONFIDENCE,
+                "Text": " ".join(word_texts),
+                "Geometry": frame.geometry(*_extent([g for word in line for g in word])),
+                "Id": str(uuid.uuid4()),
+                "Relationships": [{"Type": "CHILD", "Ids": word_ids}],
+                "Page": number,
+            }
+        )
     if line_blocks:
         page_block["Relationships"] = [{"Type": "CHILD", "Ids": [b["Id"] for b in line_blocks]}]
     return [page_block, *line_blocks, *word_blocks]
 
 
 def _extent(glyphs: list[_Glyph]) -> tuple[float, float, float, float]:
-    return (min(g.x0 for g in glyphs), min(g.bottom for g in glyphs),
-            max(g.x1 for g in glyphs), max(g.top for g in glyphs))
+    return (
+        min(g.x0 for g in glyphs),
+        min(g.bottom for g in glyphs),
+        max(g.x1 for g in glyphs),
+        max(g.top for g in glyphs),
+    )
 
 
 # --------------------------------------------------------------------------- NextToken
@@ -706,8 +722,12 @@ def _decode_token(token: str, blocks: list[dict[str, Any]]) -> int:
     try:
         payload = json.loads(base64.urlsafe_b64decode(token.encode()))
         offset = payload["offset"]
-        valid = payload.get("v") == 1 and payload.get("of") == _fingerprint(blocks) \
-            and isinstance(offset, int) and 0 < offset < len(blocks)
+        valid = (
+            payload.get("v") == 1
+            and payload.get("of") == _fingerprint(blocks)
+            and isinstance(offset, int)
+            and 0 < offset < len(blocks)
+        )
     except (binascii.Error, ValueError, TypeError, KeyError, AttributeError):
         valid = False
     if not valid:

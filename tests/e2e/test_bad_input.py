@@ -20,7 +20,12 @@ def tiny_png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize(
@@ -46,7 +51,9 @@ def test_a_bad_document_ends_failed_with_the_reason_and_is_kept(
     assert job["finished_at"] is not None
     # and the upload is still there
     source = job["source"]
-    assert runtime.aws.client("s3").head_object(Bucket=source["bucket"], Key=source["key"])["ContentLength"] == len(data)
+    assert runtime.aws.client("s3").head_object(Bucket=source["bucket"], Key=source["key"])["ContentLength"] == len(
+        data
+    )
 
 
 def test_a_content_type_outside_the_list_is_refused_by_the_api(api: Client) -> None:
@@ -56,7 +63,9 @@ def test_a_content_type_outside_the_list_is_refused_by_the_api(api: Client) -> N
 
 
 def test_a_file_over_the_limit_is_refused_by_the_api(api: Client) -> None:
-    status, body = api.call("POST", "/uploads", {"file_name": "x.pdf", "content_type": "application/pdf", "size": 10**12})
+    status, body = api.call(
+        "POST", "/uploads", {"file_name": "x.pdf", "content_type": "application/pdf", "size": 10**12}
+    )
     assert status == 400
     assert "over the limit" in body["message"]
 

@@ -10,7 +10,9 @@ from tests.e2e.conftest import SAMPLES, Client, wait_for_job
 
 
 def upload(api: Client, file_name: str, data: bytes, content_type: str) -> str:
-    status, ticket = api.call("POST", "/uploads", {"file_name": file_name, "content_type": content_type, "size": len(data)})
+    status, ticket = api.call(
+        "POST", "/uploads", {"file_name": file_name, "content_type": content_type, "size": len(data)}
+    )
     assert status == 201, ticket
     code, body = post_form(ticket["upload"]["url"], ticket["upload"]["fields"], file_name, data, content_type)
     assert code == 204, body
@@ -71,8 +73,12 @@ def test_a_multi_page_document_goes_through_asynchronous_detection(runtime: Any,
     # and the workflow waited on a task token that the completion notification resumed
     events = history(runtime, job_id)
     submitted = [e for e in events if e["type"] == "TaskSubmitted"]
-    assert submitted and "waitForTaskToken" in submitted[0]["taskSubmittedEventDetails"]["resourceType"] + \
-        submitted[0]["taskSubmittedEventDetails"]["resource"]
+    assert (
+        submitted
+        and "waitForTaskToken"
+        in submitted[0]["taskSubmittedEventDetails"]["resourceType"]
+        + submitted[0]["taskSubmittedEventDetails"]["resource"]
+    )
     assert any(e["type"] == "TaskSucceeded" for e in events)
     assert not any(e["type"] == "WaitStateEntered" for e in events)
 

@@ -16,8 +16,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint
 
 from infra.package import package, stage_options
-from infra.resources import STACK, ServiceGrant, env_name
-from infra.resources import physical_name
+from infra.resources import STACK, ServiceGrant, env_name, physical_name
 from infra.template import PLATFORM_GRANTS, RUNTIME, StageOptions
 
 STAGES = ("dev", "prod")

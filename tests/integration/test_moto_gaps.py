@@ -6,7 +6,6 @@ subprocess with that one extension left out (INSIGHT_LOCAL_WITHOUT) and expects 
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import os
@@ -15,7 +14,6 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +31,12 @@ ROLE = "arn:aws:iam::123456789012:role/test"
 @pytest.fixture(scope="module")
 def aws() -> Iterator[LocalAWS]:
     local = LocalAWS().start()
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
     local.client("iam").create_role(RoleName="test", AssumeRolePolicyDocument=json.dumps(trust))
     yield local
     local.stop()
@@ -62,8 +64,13 @@ def function(aws: LocalAWS, name: str, handler: str, environment: dict[str, str]
         pass
     return str(
         client.create_function(
-            FunctionName=name, Runtime="python3.11", Role=ROLE, Handler=f"tests.integration.handlers.{handler}",
-            Code={"ZipFile": code()}, Timeout=5, Environment={"Variables": environment or {}},
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler=f"tests.integration.handlers.{handler}",
+            Code={"ZipFile": code()},
+            Timeout=5,
+            Environment={"Variables": environment or {}},
         )["FunctionArn"]
     )
 
@@ -99,7 +106,9 @@ def test_gap_asynchronous_s3_notifications(aws: LocalAWS) -> None:
     s3.create_bucket(Bucket="async-notify")
     s3.put_bucket_notification_configuration(
         Bucket="async-notify",
-        NotificationConfiguration={"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
     )
     # When an object is uploaded
     s3.put_object(Bucket="async-notify", Key="a.txt", Body=b"a")
@@ -118,7 +127,9 @@ def test_gap_complete_s3_events(aws: LocalAWS) -> None:
     s3.create_bucket(Bucket="complete-events")
     s3.put_bucket_notification_configuration(
         Bucket="complete-events",
-        NotificationConfiguration={"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+        NotificationConfiguration={
+            "LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
     )
     s3.put_object(Bucket="complete-events", Key="dir/a b.txt", Body=b"abc")
     eventually(lambda: handlers.received)
@@ -136,8 +147,12 @@ def test_gap_real_sns_lambda_events(aws: LocalAWS) -> None:
     sns = aws.client("sns")
     topic = sns.create_topic(Name="completions")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
-    sent = sns.publish(TopicArn=topic, Message='{"JobId": "1"}', Subject="done",
-                       MessageAttributes={"kind": {"DataType": "String", "StringValue": "text"}})
+    sent = sns.publish(
+        TopicArn=topic,
+        Message='{"JobId": "1"}',
+        Subject="done",
+        MessageAttributes={"kind": {"DataType": "String", "StringValue": "text"}},
+    )
     eventually(lambda: handlers.received)
     record = SnsModel.model_validate(handlers.received[0]).Records[0]
     assert record.Sns.TopicArn == topic
@@ -151,10 +166,15 @@ def test_gap_presigned_post_policy(aws: LocalAWS) -> None:
     s3.create_bucket(Bucket="forms")
 
     def form(expires: int = 60) -> dict[str, Any]:
-        return dict(s3.generate_presigned_post(
-            Bucket="forms", Key="up/a.pdf", Fields={"Content-Type": "application/pdf"},
-            Conditions=[{"Content-Type": "application/pdf"}, ["content-length-range", 1, 10]], ExpiresIn=expires,
-        ))
+        return dict(
+            s3.generate_presigned_post(
+                Bucket="forms",
+                Key="up/a.pdf",
+                Fields={"Content-Type": "application/pdf"},
+                Conditions=[{"Content-Type": "application/pdf"}, ["content-length-range", 1, 10]],
+                ExpiresIn=expires,
+            )
+        )
 
     post = form()
     # A file over the size range is refused
@@ -177,7 +197,9 @@ def test_gap_presigned_post_policy(aws: LocalAWS) -> None:
 def test_gap_named_executions(aws: LocalAWS) -> None:
     sfn = aws.client("stepfunctions")
     machine = sfn.create_state_machine(
-        name="pass", roleArn=ROLE, definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+        name="pass",
+        roleArn=ROLE,
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
     )["stateMachineArn"]
     first = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
     second = sfn.start_execution(stateMachineArn=machine, input='{"a": 1}')["executionArn"]
@@ -189,14 +211,24 @@ def test_gap_task_failure_cause(aws: LocalAWS) -> None:
     # Given a workflow step that waits on a task token
     arn = function(aws, "recorder", "record")
     sfn = aws.client("stepfunctions")
-    definition = {"StartAt": "Wait", "States": {"Wait": {
-        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "End": True,
-        "Parameters": {"FunctionName": arn, "Payload": {"token.$": "$$.Task.Token"}}}}}
+    definition = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "End": True,
+                "Parameters": {"FunctionName": arn, "Payload": {"token.$": "$$.Task.Token"}},
+            }
+        },
+    }
     machine = sfn.create_state_machine(name="waits", roleArn=ROLE, definition=json.dumps(definition))["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=machine, name="waits-1")["executionArn"]
     eventually(lambda: handlers.received)
     # When the waiting step is failed with an error and a cause
-    sfn.send_task_failure(taskToken=handlers.received[0]["token"], error="DetectionFailed", cause="page 2 is unreadable")
+    sfn.send_task_failure(
+        taskToken=handlers.received[0]["token"], error="DetectionFailed", cause="page 2 is unreadable"
+    )
     eventually(lambda: sfn.describe_execution(executionArn=execution)["status"] == "FAILED")
     # Then the cause reaches the execution, as it would reach a Catch
     described = sfn.describe_execution(executionArn=execution)
@@ -208,11 +240,13 @@ def test_gap_ai_services(aws: LocalAWS) -> None:
     comprehend = aws.client("comprehend")
     text = "Maria Anders paid $1,234.50 on March 14, 2026. Write to billing@northwind.example."
     entities = comprehend.detect_entities(Text=text, LanguageCode="en")["Entities"]
-    assert any(text[e["BeginOffset"]:e["EndOffset"]] == "March 14, 2026" and e["Type"] == "DATE" for e in entities)
+    assert any(text[e["BeginOffset"] : e["EndOffset"]] == "March 14, 2026" and e["Type"] == "DATE" for e in entities)
     pii = comprehend.detect_pii_entities(Text=text, LanguageCode="en")["Entities"]
-    assert any(text[e["BeginOffset"]:e["EndOffset"]] == "billing@northwind.example" for e in pii)
+    assert any(text[e["BeginOffset"] : e["EndOffset"]] == "billing@northwind.example" for e in pii)
     textract = aws.client("textract")
-    blocks = textract.detect_document_text(Document={"Bytes": (ROOT / "samples" / "invoice.pdf").read_bytes()})["Blocks"]
+    blocks = textract.detect_document_text(Document={"Bytes": (ROOT / "samples" / "invoice.pdf").read_bytes()})[
+        "Blocks"
+    ]
     assert "INV-2026-0042" in " ".join(b["Text"] for b in blocks if b["BlockType"] == "LINE")
 
 
@@ -228,9 +262,21 @@ def test_every_gap_test_fails_without_its_extension() -> None:
     survivors = []
     for extension in moto_gaps.EXTENSIONS:
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", f"{__file__}::test_gap_{extension.__name__}"],
-            cwd=ROOT, env={**os.environ, "INSIGHT_LOCAL_WITHOUT": extension.__name__},
-            capture_output=True, text=True, timeout=240,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-x",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                f"{__file__}::test_gap_{extension.__name__}",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "INSIGHT_LOCAL_WITHOUT": extension.__name__},
+            capture_output=True,
+            text=True,
+            timeout=240,
         )
         if run.returncode == 0:
             survivors.append(extension.__name__)

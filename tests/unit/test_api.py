@@ -90,7 +90,9 @@ def test_the_openapi_document_is_generated_from_the_models(client: Client) -> No
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) >= {"/uploads", "/jobs", "/jobs/{job_id}"}
     upload = document["paths"]["/uploads"]["post"]
-    assert upload["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/UploadRequest"}
+    assert upload["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/UploadRequest"
+    }
     schemas = document["components"]["schemas"]
     assert set(schemas["UploadRequest"]["required"]) == {"file_name", "content_type", "size"}
     assert "SUCCEEDED" in json.dumps(schemas["JobStatus"])

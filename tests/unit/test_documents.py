@@ -16,8 +16,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
 @pytest.mark.parametrize(
     ("head", "media_type"),
-    [(b"%PDF-1.7\n", "application/pdf"), (PNG, "image/png"), (b"\xff\xd8\xff\xe0", "image/jpeg"),
-     (b"II*\x00", "image/tiff"), (b"GIF89a", None), (b"hello", None)],
+    [
+        (b"%PDF-1.7\n", "application/pdf"),
+        (PNG, "image/png"),
+        (b"\xff\xd8\xff\xe0", "image/jpeg"),
+        (b"II*\x00", "image/tiff"),
+        (b"GIF89a", None),
+        (b"hello", None),
+    ],
 )
 def test_types_are_known_by_their_leading_bytes(head: bytes, media_type: str | None) -> None:
     assert sniff_media_type(head) == media_type

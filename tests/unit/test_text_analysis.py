@@ -58,7 +58,10 @@ class FakeComprehend:
 
     def sentiment(self, text: str, language: str) -> dict[str, Any]:
         self.calls.append(("sentiment", len(text.encode())))
-        return {"Sentiment": "POSITIVE", "SentimentScore": {"Positive": 0.7, "Negative": 0.1, "Neutral": 0.2, "Mixed": 0.0}}
+        return {
+            "Sentiment": "POSITIVE",
+            "SentimentScore": {"Positive": 0.7, "Negative": 0.1, "Neutral": 0.2, "Mixed": 0.0},
+        }
 
     def pii_entities(self, text: str, language: str) -> list[dict[str, Any]]:
         return []

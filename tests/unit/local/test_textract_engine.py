@@ -155,9 +155,16 @@ def test_invoice_lines_carry_the_invoice_fields(invoice: DocumentText) -> None:
     text = "\n".join(lines)
     assert any("INV-2026-0042" in line for line in lines)
     assert "$1,234.50" in lines  # the total stands apart from its label, in its own column
-    for expected in ("Northwind Traders Ltd", "Invoice date: March 14, 2026", "Due date: 2026-04-13",
-                     "Maria Anders", "E-mail: billing@northwind.example", "Phone: +1 206-555-0143",
-                     "Total due (USD)", "Thank you for your business, Maria!"):
+    for expected in (
+        "Northwind Traders Ltd",
+        "Invoice date: March 14, 2026",
+        "Due date: 2026-04-13",
+        "Maria Anders",
+        "E-mail: billing@northwind.example",
+        "Phone: +1 206-555-0143",
+        "Total due (USD)",
+        "Thank you for your business, Maria!",
+    ):
         assert expected in text
     # And the columns of the line items are separate LINEs
     assert "Chai tea, 10 boxes x 20 bags" in lines
@@ -390,7 +397,8 @@ def tiny_pdf(content: bytes, extra_resources: bytes = b"", extra_objects: tuple[
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Resources << /Font << /F1 5 0 R >> "
-        + extra_resources + b" >> /Contents 4 0 R >>",
+        + extra_resources
+        + b" >> /Contents 4 0 R >>",
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         *extra_objects,
@@ -429,8 +437,10 @@ def test_text_painted_twice_for_fake_bold_is_read_once() -> None:
 def test_text_in_a_scaled_form_xobject_is_placed_on_the_page() -> None:
     # Given a form XObject with text, drawn scaled 2x at (20, 30)
     form = b"BT /F1 10 Tf 0 0 Td (Stamp) Tj ET"
-    form_object = (b"<< /Type /XObject /Subtype /Form /BBox [0 0 100 20] /Resources << /Font << /F1 5 0 R >> >> "
-                   b"/Length %d >>\nstream\n%s\nendstream" % (len(form), form))
+    form_object = (
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 100 20] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Length %d >>\nstream\n%s\nendstream" % (len(form), form)
+    )
     document = tiny_pdf(b"q 2 0 0 2 20 30 cm /Fm1 Do Q", b"/XObject << /Fm1 6 0 R >>", (form_object,))
     # When its text is detected
     blocks = detect_document_text(document)["Blocks"]
