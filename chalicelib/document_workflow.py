@@ -14,10 +14,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalicelib import services
 from chalicelib.clock import now
 from chalicelib.documents import check_type, count_pages, text_from_blocks
-from chalicelib.errors import InsightError, InvalidDocument
+from chalicelib.errors import InsightError, InvalidDocument, NotFound
 from chalicelib.models import (
     DocumentExecution,
     DocumentInfo,
+    ExecutionStatusChange,
     ExtractedText,
     FailedExecution,
     FinishedDocument,
@@ -152,6 +153,24 @@ def record_success(finished: FinishedDocument) -> Job:
     job = table.succeed(finished.job_id, now(), summary=finished.analysis.summary, results=ref)
     metrics.add_metric(name="JobsSucceeded", unit=MetricUnit.Count, value=1)
     logger.info("job succeeded", status=job.status.value)
+    return job
+
+
+ENDED_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "ExecutionAborted", "FAILED": "ExecutionFailed"}
+
+
+def record_execution_end(ended: ExecutionStatusChange) -> Job | None:
+    """The safety net: a job whose execution ended without recording an outcome (stopped,
+    timed out, or failed outside any Catch) is marked FAILED. A job that has its outcome
+    already keeps it; the execution's name is the job id."""
+    reason = ended.cause or f"the workflow's execution ended {ended.status} before recording the job's outcome"
+    error = JobError(type=ended.error or ENDED_ERRORS.get(ended.status, ended.status), reason=reason)
+    try:
+        job = services.jobs_table().fail(ended.name, error, now())
+    except NotFound:
+        logger.info("execution is not a job's; ignored", execution_arn=ended.executionArn)
+        return None
+    logger.info("execution ended", status=ended.status, job_status=job.status.value)
     return job
 
 

@@ -228,6 +228,18 @@ class FailedExecution(Model):
     failure: WorkflowFailure
 
 
+class ExecutionStatusChange(Model):
+    """The detail of Step Functions' "Execution Status Change" event."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    executionArn: str
+    name: str
+    status: str
+    error: str | None = None
+    cause: str | None = None
+
+
 class FinishedDocument(Model):
     """The input of the last step: everything the workflow learned, as pointers."""
 

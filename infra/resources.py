@@ -108,6 +108,20 @@ class StateMachine:
 
 
 @dataclass(frozen=True)
+class EventRule:
+    """An EventBridge rule on the default bus whose target is one of the stack's functions."""
+
+    logical_id: str
+    purpose: str
+    function: str
+    source: str
+    detail_type: str
+    detail: dict[str, list[str]] = field(default_factory=dict)
+    #: Logical ids of state machines whose ARNs the rule matches (``detail.stateMachineArn``).
+    state_machines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Stack:
     buckets: tuple[Bucket, ...]
     tables: tuple[Table, ...]
@@ -115,6 +129,7 @@ class Stack:
     roles: tuple[ServiceRole, ...]
     functions: tuple[Function, ...]
     state_machines: tuple[StateMachine, ...]
+    rules: tuple[EventRule, ...] = ()
 
     def function(self, logical_id: str) -> Function:
         return next(f for f in self.functions if f.logical_id == logical_id)
@@ -250,6 +265,12 @@ STACK = Stack(
             grants=(JOB_RECORDS, RESULTS),
         ),
         Function(
+            "ExecutionEnded",
+            handler="functions.execution_ended.handler.lambda_handler",
+            purpose="Marks the job FAILED when its execution fails, times out or is stopped outside any Catch.",
+            grants=(JOB_RECORDS,),
+        ),
+        Function(
             "RecordFailure",
             handler="functions.record_failure.handler.lambda_handler",
             purpose="Marks the job FAILED with the error and reason.",
@@ -270,6 +291,17 @@ STACK = Stack(
                 "RecordSuccessArn": "RecordSuccess",
                 "RecordFailureArn": "RecordFailure",
             },
+        ),
+    ),
+    rules=(
+        EventRule(
+            "DocumentWorkflowEnded",
+            purpose="The safety net: no job stays in progress after its execution has ended.",
+            function="ExecutionEnded",
+            source="aws.states",
+            detail_type="Step Functions Execution Status Change",
+            detail={"status": ["FAILED", "TIMED_OUT", "ABORTED"]},
+            state_machines=("DocumentWorkflow",),
         ),
     ),
 )

@@ -22,6 +22,7 @@ from typing import Any
 
 from infra.resources import (
     Bucket,
+    EventRule,
     Function,
     Grant,
     LambdaNotification,
@@ -410,6 +411,41 @@ def state_machine_resources(machine: StateMachine, options: StageOptions) -> Jso
     }
 
 
+def event_pattern(rule: EventRule, arn_of_machine: Any) -> Json:
+    """The rule's pattern; ``arn_of_machine`` gives a state machine's ARN for the target."""
+    detail: Json = dict(rule.detail)
+    if rule.state_machines:
+        detail["stateMachineArn"] = [arn_of_machine(logical_id) for logical_id in rule.state_machines]
+    return {"source": [rule.source], "detail-type": [rule.detail_type], "detail": detail}
+
+
+def rule_resources(rule: EventRule, stack: Stack, options: StageOptions) -> Json:
+    def machine_arn(logical_id: str) -> Json:
+        machine = declared(stack, logical_id)
+        assert isinstance(machine, StateMachine)
+        return state_machine_arn(machine, options.stage)
+
+    return {
+        rule.logical_id: {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Description": rule.purpose,
+                "EventPattern": event_pattern(rule, machine_arn),
+                "Targets": [{"Id": rule.function, "Arn": arn(rule.function)}],
+            },
+        },
+        f"{rule.logical_id}Permission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": ref(rule.function),
+                "Principal": "events.amazonaws.com",
+                "SourceArn": arn(rule.logical_id),
+            },
+        },
+    }
+
+
 def merge_template(stack: Stack, options: StageOptions) -> Json:
     """Everything but Chalice's REST API, plus overrides of Chalice's functions."""
     resources: Json = {
@@ -439,6 +475,8 @@ def merge_template(stack: Stack, options: StageOptions) -> Json:
         resources.update(function_resources(function, stack, options))
     for machine in stack.state_machines:
         resources.update(state_machine_resources(machine, options))
+    for rule in stack.rules:
+        resources.update(rule_resources(rule, stack, options))
     outputs = {
         r.logical_id: {"Description": r.purpose, "Value": setting_value(r, options.stage)}
         for r in stack.settings_resources()

@@ -2,7 +2,8 @@
 
 Tests use it to prove the workflows' Retry and Catch: a throttled call that succeeds on
 retry, a permanent error that ends the job FAILED. Only JSON-protocol services (Textract,
-Comprehend, DynamoDB, Step Functions, ...) are covered.
+Comprehend, Step Functions, ...) are covered; DynamoDB answers through a call_action of its
+own and is not.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ exactly: re-run those tests before moving the pin.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import threading
 import uuid
@@ -269,6 +270,80 @@ def task_failure_cause() -> None:
     StepFunctionResponse.send_task_failure = send_task_failure
 
 
+def eventbridge_lambda_targets() -> None:
+    """moto's EventBridge delivers to logs, archives, queues and buses, never to a Lambda
+    target. Invoke it, asynchronously as EventBridge does, with the (transformed) event."""
+    from moto.awslambda.utils import get_backend
+    from moto.events.models import Rule
+    from moto.utilities.arns import parse_arn
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        functions = [target for target in self.targets if parse_arn(target["Arn"]).service == "lambda"]
+        others = [target for target in self.targets if target not in functions]
+        if others:  # moto raises NotImplementedError on a target kind it does not know
+            rule = copy.copy(self)
+            rule.targets = others
+            original(rule, original_event, transform_input)
+        if not functions or not self.event_pattern.matches_event(original_event):
+            return
+        for target in functions:
+            arn = parse_arn(target["Arn"])
+            event = original_event
+            if target.get("Input"):
+                event = json.loads(target["Input"])
+            function = get_backend(arn.account, arn.region).get_function(target["Arn"])
+            threading.Thread(
+                target=function.invoke, args=(json.dumps(event, default=str), {}, {}), daemon=True, name="events"
+            ).start()
+
+    Rule.send_to_targets = send_to_targets
+
+
+def execution_status_events() -> None:
+    """moto's Step Functions publishes no "Step Functions Execution Status Change" event when
+    an execution ends, so rules on it (Insight's safety net for executions that fail,
+    time out or are stopped outside any Catch) never fire. Publish it as AWS does."""
+    from moto.events.models import events_backends
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def millis(moment: Any) -> int | None:
+        return int(moment.timestamp() * 1000) if moment else None
+
+    def terminated(self: Any) -> None:
+        original(self)
+        execution = self.execution
+        detail = {
+            "executionArn": execution.exec_arn,
+            "stateMachineArn": execution.state_machine_arn,
+            "name": execution.name,
+            "status": str(getattr(execution.exec_status, "value", execution.exec_status)),
+            "startDate": millis(execution.start_date),
+            "stopDate": millis(execution.stop_date),
+            "input": execution.input_data
+            if isinstance(execution.input_data, str)
+            else json.dumps(execution.input_data),
+            "output": json.dumps(execution.output) if execution.output is not None else None,
+            "error": execution.error,
+            "cause": execution.cause,
+        }
+        events_backends[execution.account_id][execution.region_name].put_events(
+            [
+                {
+                    "Source": "aws.states",
+                    "DetailType": "Step Functions Execution Status Change",
+                    "Detail": json.dumps(detail),
+                    "Resources": [execution.exec_arn],
+                }
+            ]
+        )
+
+    BaseExecutionWorkerCommunication.terminated = terminated
+
+
 def ai_services() -> None:
     """moto's AI services return fixed data whatever the input, or nothing at all. Answer
     with the offline engines of ``insight_local.ai`` instead."""
@@ -305,5 +380,7 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     presigned_post_policy,
     named_executions,
     task_failure_cause,
+    eventbridge_lambda_targets,
+    execution_status_events,
     ai_services,
 )

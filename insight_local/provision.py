@@ -23,6 +23,7 @@ from infra.resources import (
     env_name,
     physical_name,
 )
+from infra.template import event_pattern
 from insight_local.server import ACCOUNT, REGION, LocalAWS
 
 LAMBDA_ROLE = "insight-local-lambda"
@@ -60,7 +61,7 @@ def arn_of(resource: Any, name: str) -> str:
 
 def plan(stack: Stack = STACK, stage: str = "local", settings: dict[str, str] | None = None) -> Deployment:
     resources = [*stack.settings_resources(), *stack.functions]
-    names = {r.logical_id: physical_name(stage, r.logical_id) for r in resources}
+    names = {r.logical_id: physical_name(stage, r.logical_id) for r in [*resources, *stack.rules]}
     arns = {r.logical_id: arn_of(r, names[r.logical_id]) for r in resources}
     environment = {"INSIGHT_STAGE": stage, **(settings or {})}
     for resource in stack.settings_resources():
@@ -178,6 +179,12 @@ def provision(
                     ]
                 },
             )
+
+    events = aws.client("events")
+    for rule in stack.rules:
+        pattern = event_pattern(rule, lambda logical_id: arns[logical_id])
+        events.put_rule(Name=names[rule.logical_id], EventPattern=json.dumps(pattern), Description=rule.purpose)
+        events.put_targets(Rule=names[rule.logical_id], Targets=[{"Id": rule.function, "Arn": arns[rule.function]}])
 
     states = aws.client("stepfunctions")
     for machine in stack.state_machines:

@@ -178,3 +178,32 @@ def test_jobs_are_listed_newest_first_page_by_page(api: Client) -> None:
     assert len(set(listed)) == len(listed)
     created = [job["created_at"] for job in first["jobs"] + second["jobs"]]
     assert created == sorted(created, reverse=True)
+
+
+def test_a_job_whose_execution_is_stopped_does_not_stay_in_progress(runtime: Any, api: Client) -> None:
+    import time
+
+    from insight_local import faults
+
+    # Given a job whose workflow is stuck retrying a throttled Comprehend
+    faults.inject("comprehend", "DetectDominantLanguage", "ThrottlingException", times=10_000)
+    sfn = runtime.aws.client("stepfunctions")
+    try:
+        job_id = upload(api, "invoice.pdf", (SAMPLES / "invoice.pdf").read_bytes(), "application/pdf")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            status, view = api.call("GET", f"/jobs/{job_id}")
+            if status == 200 and view["job"]["step"] == "analyzing_text":
+                break
+            time.sleep(0.05)
+        assert view["job"]["status"] == "RUNNING"
+        # When an operator stops the execution, outside any Catch of the workflow
+        sfn.stop_execution(executionArn=execution_of(runtime, job_id), error="Stopped", cause="stopped by an operator")
+    finally:
+        faults.clear()
+    # Then the execution-ended rule marks the job FAILED with why
+    job = wait_for_job(api, job_id)["job"]
+    assert job["status"] == "FAILED"
+    assert job["step"] == "analyzing_text"
+    assert job["error"]["type"] in ("Stopped", "ExecutionAborted")
+    assert "stopped" in job["error"]["reason"] or "ABORTED" in job["error"]["reason"]

@@ -236,6 +236,52 @@ def test_gap_task_failure_cause(aws: LocalAWS) -> None:
     assert described["cause"] == "page 2 is unreadable"
 
 
+def route(aws: LocalAWS, rule: str, pattern: dict[str, Any], function_arn: str) -> None:
+    events = aws.client("events")
+    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=rule, Targets=[{"Id": "recorder", "Arn": function_arn}])
+
+
+def test_gap_eventbridge_lambda_targets(aws: LocalAWS) -> None:
+    # Given a rule whose target is a function
+    route(aws, "orders", {"source": ["shop.orders"]}, function(aws, "recorder", "record"))
+    # When a matching event and a non-matching one are put
+    aws.client("events").put_events(
+        Entries=[
+            {"Source": "shop.orders", "DetailType": "Order Placed", "Detail": json.dumps({"order": 7})},
+            {"Source": "shop.other", "DetailType": "Order Placed", "Detail": json.dumps({"order": 8})},
+        ]
+    )
+    # Then the function receives the matching event, in EventBridge's envelope
+    eventually(lambda: handlers.received)
+    time.sleep(0.2)
+    assert len(handlers.received) == 1
+    event = handlers.received[0]
+    assert event["source"] == "shop.orders" and event["detail-type"] == "Order Placed"
+    assert event["detail"] == {"order": 7}
+
+
+def test_gap_execution_status_events(aws: LocalAWS) -> None:
+    # Given a rule on the end of a state machine's executions
+    sfn = aws.client("stepfunctions")
+    definition = {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Broken", "Cause": "on purpose"}}}
+    machine = sfn.create_state_machine(name="fails", roleArn=ROLE, definition=json.dumps(definition))["stateMachineArn"]
+    pattern = {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"], "stateMachineArn": [machine]},
+    }
+    route(aws, "ended", pattern, function(aws, "recorder", "record"))
+    # When an execution fails
+    sfn.start_execution(stateMachineArn=machine, name="fails-1", input='{"job_id": "x"}')
+    # Then the rule delivers the status change with its error and cause
+    eventually(lambda: handlers.received)
+    detail = handlers.received[0]["detail"]
+    assert detail["name"] == "fails-1" and detail["status"] == "FAILED"
+    assert detail["error"] == "Broken" and detail["cause"] == "on purpose"
+    assert json.loads(detail["input"]) == {"job_id": "x"}
+
+
 def test_gap_ai_services(aws: LocalAWS) -> None:
     comprehend = aws.client("comprehend")
     text = "Maria Anders paid $1,234.50 on March 14, 2026. Write to billing@northwind.example."
