@@ -26,6 +26,22 @@ handler = getattr(module, {attribute!r}) if {attribute!r} else None
 print(time.perf_counter() - start)
 """
 
+#: What the shared pieces cost alone, to show where a handler's time goes.
+PARTS = {
+    "Powertools Tracer (X-Ray SDK, patches botocore)": "tracing",
+    "pydantic + pydantic-settings": "settings",
+}
+PART_PROBES = {
+    "tracing": "from aws_lambda_powertools import Tracer; Tracer(service='insight')",
+    "settings": "import pydantic, pydantic_settings",
+}
+PART_PROBE = """
+import time
+start = time.perf_counter()
+exec({code!r})
+print(time.perf_counter() - start)
+"""
+
 
 def lambda_environment() -> dict[str, str]:
     """What a handler finds at cold start in Lambda (no endpoint override, tracing on)."""
@@ -46,11 +62,12 @@ def lambda_environment() -> dict[str, str]:
     return env
 
 
-def seconds(module: str, attribute: str = "") -> float:
+def seconds(module: str, attribute: str = "", code: str | None = None) -> float:
+    probe = PART_PROBE.format(code=code) if code else PROBE.format(module=module, attribute=attribute)
     samples = []
     for _ in range(RUNS):
         run = subprocess.run(
-            [sys.executable, "-c", PROBE.format(module=module, attribute=attribute)],
+            [sys.executable, "-c", probe],
             cwd=ROOT,
             env=lambda_environment(),
             capture_output=True,
@@ -75,6 +92,9 @@ def main() -> list[tuple[str, float]]:
         ratios.append((function, ratio))
         verdict = "ok" if ratio <= BUDGET else f"OVER the {BUDGET}x budget"
         print(f"  {function:<24} {module:<52} {ratio:5.2f}x  {verdict}")
+    print("  where the time goes (each alone, same ratio):")
+    for label, part in PARTS.items():
+        print(f"    {label:<50} {seconds('', code=PART_PROBES[part]) / baseline:5.2f}x")
     return ratios
 
 
