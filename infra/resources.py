@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,30 @@ class Table:
     hash_key: str
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
+
+
+def table_definition(table: Table) -> dict[str, Any]:
+    """Keys, indexes and billing of a table, in the names that both CloudFormation's
+    ``AWS::DynamoDB::Table`` and DynamoDB's ``CreateTable`` use."""
+    keys = [table.hash_key, *(k for index in table.indexes for k in (index.hash_key, index.range_key))]
+    definition: dict[str, Any] = {
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": k, "AttributeType": "S"} for k in dict.fromkeys(keys)],
+        "KeySchema": [{"AttributeName": table.hash_key, "KeyType": "HASH"}],
+    }
+    if table.indexes:
+        definition["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": [
+                    {"AttributeName": index.hash_key, "KeyType": "HASH"},
+                    {"AttributeName": index.range_key, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in table.indexes
+        ]
+    return definition
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from infra.resources import (
     Topic,
     env_name,
     physical_name,
+    table_definition,
 )
 
 Json = dict[str, Any]
@@ -310,25 +311,10 @@ def bucket_resources(bucket: Bucket, options: StageOptions) -> Json:
 
 
 def table_resource(table: Table, options: StageOptions) -> Json:
-    keys = [table.hash_key, *(k for index in table.indexes for k in (index.hash_key, index.range_key))]
     properties: Json = {
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": k, "AttributeType": "S"} for k in dict.fromkeys(keys)],
-        "KeySchema": [{"AttributeName": table.hash_key, "KeyType": "HASH"}],
+        **table_definition(table),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
     }
-    if table.indexes:
-        properties["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": index.name,
-                "KeySchema": [
-                    {"AttributeName": index.hash_key, "KeyType": "HASH"},
-                    {"AttributeName": index.range_key, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index in table.indexes
-        ]
     if table.ttl_attribute:
         properties["TimeToLiveSpecification"] = {"AttributeName": table.ttl_attribute, "Enabled": True}
     return {"Type": "AWS::DynamoDB::Table", **data_policies(options), "Properties": properties}

@@ -22,6 +22,7 @@ from infra.resources import (
     Topic,
     env_name,
     physical_name,
+    table_definition,
 )
 from infra.template import event_pattern
 from insight_local.server import ACCOUNT, REGION, LocalAWS
@@ -117,26 +118,7 @@ def provision(
         )
 
     for table in stack.tables:
-        attributes = {table.hash_key} | {k for index in table.indexes for k in (index.hash_key, index.range_key)}
-        request: dict[str, Any] = {
-            "TableName": names[table.logical_id],
-            "KeySchema": [{"AttributeName": table.hash_key, "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)],
-            "BillingMode": "PAY_PER_REQUEST",
-        }
-        if table.indexes:
-            request["GlobalSecondaryIndexes"] = [
-                {
-                    "IndexName": index.name,
-                    "KeySchema": [
-                        {"AttributeName": index.hash_key, "KeyType": "HASH"},
-                        {"AttributeName": index.range_key, "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-                for index in table.indexes
-            ]
-        dynamodb.create_table(**request)
+        dynamodb.create_table(TableName=names[table.logical_id], **table_definition(table))
         if table.ttl_attribute:
             dynamodb.update_time_to_live(
                 TableName=names[table.logical_id],
