@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalicelib import services
 from chalicelib.clock import now
 from chalicelib.documents import check_type, count_pages, text_from_blocks
-from chalicelib.errors import InsightError, InvalidDocument, NotFound
+from chalicelib.errors import InsightError, InvalidDocument, NotFound, ServiceThrottled, ServiceUnavailable
 from chalicelib.models import (
     DocumentExecution,
     DocumentInfo,
@@ -99,7 +99,8 @@ def finish_text_detection(job_id: str, textract_job_id: str, status: str) -> Non
 
     The notification may come more than once: only the first finds the token.
     """
-    token = services.jobs_table().take_task_token(job_id)
+    table = services.jobs_table()
+    token = table.task_token(job_id)
     if token is None:
         metrics.add_metric(name="RepeatedNotifications", unit=MetricUnit.Count, value=1)
         logger.info("no workflow waits for this detection; repeated notification", textract_job_id=textract_job_id)
@@ -109,13 +110,19 @@ def finish_text_detection(job_id: str, textract_job_id: str, status: str) -> Non
         # A FAILED job raises TextDetectionFailed with Textract's StatusMessage.
         blocks = list(services.textract().text_detection_blocks(textract_job_id))
         extracted = _write_text(job_id, blocks)
+    except (ServiceThrottled, ServiceUnavailable):
+        # Transient: the notification is delivered again and finds the token still here.
+        # Failing the step instead would restart a detection Textract takes for a repeat.
+        raise
     except Exception as error:
         flow.fail(token, type(error).__name__, str(error) or f"Textract ended the job {status}")
+        table.release_task_token(job_id, token)
         if isinstance(error, InsightError):
             logger.warning("text detection failed", reason=str(error))
             return
         raise
     flow.resume(token, extracted.model_dump(mode="json"))
+    table.release_task_token(job_id, token)
     logger.info("text detection finished", pages=extracted.pages, characters=extracted.characters)
 
 

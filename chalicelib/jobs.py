@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from chalicelib import services
+from chalicelib.errors import NotFound
 from chalicelib.models import JobPage, JobView, ListJobsQuery
 from chalicelib.settings import get_settings
 
+JOB_ID = re.compile(r"[0-9a-f]{32}")
+
 
 def get_job(job_id: str) -> JobView:
+    if not JOB_ID.fullmatch(job_id):
+        raise NotFound(f"no job with id {job_id[:64]!r}: job ids are 32 hexadecimal characters")
     job = services.jobs_table().get(job_id)
     results_url = None
     if job.results is not None:

@@ -40,7 +40,7 @@ class UploadRequest(Model):
     @field_validator("file_name")
     @classmethod
     def plain_file_name(cls, value: str) -> str:
-        if value in {".", ".."} or not FILE_NAME_PATTERN.match(value):
+        if value in {".", ".."} or not FILE_NAME_PATTERN.fullmatch(value):
             raise ValueError(
                 "file_name must be a plain file name: letters, digits, spaces and - _ . ( ) [ ] + , @ & =, "
                 "with no path separators"
@@ -64,7 +64,7 @@ class UploadTicket(Model):
     job_id: str
     upload: PresignedPost
     expires_in: int = Field(description="Seconds the upload form stays valid.")
-    max_size: int = Field(description="The largest size in bytes the form accepts.")
+    max_size: int = Field(description="The largest size in bytes the form accepts: the size declared.")
 
 
 # --- jobs ----------------------------------------------------------------------------

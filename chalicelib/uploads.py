@@ -53,13 +53,13 @@ def create_upload(request: UploadRequest) -> UploadTicket:
     post = services.storage().presigned_post(
         target,
         content_type=request.content_type,
-        max_size=settings.max_upload_bytes,
+        max_size=request.size,
         expires_in=settings.upload_url_expiry_seconds,
     )
     metrics.add_metric(name="UploadFormsIssued", unit=MetricUnit.Count, value=1)
     logger.info("upload form issued", job_id=job_id, content_type=request.content_type, size=request.size)
     return UploadTicket(
-        job_id=job_id, upload=post, expires_in=settings.upload_url_expiry_seconds, max_size=settings.max_upload_bytes
+        job_id=job_id, upload=post, expires_in=settings.upload_url_expiry_seconds, max_size=request.size
     )
 
 
@@ -72,7 +72,7 @@ def receive_upload(bucket: str, encoded_key: str) -> Job | None:
     """
     settings = get_settings()
     key = unquote_plus(encoded_key)
-    match = UPLOAD_KEY.match(key)
+    match = UPLOAD_KEY.fullmatch(key)
     if match is None:
         logger.warning("object is not an Insight upload; ignored", bucket=bucket, key=key)
         return None

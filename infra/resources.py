@@ -164,6 +164,8 @@ class Stack:
 
 
 READ_UPLOADS = Grant("Uploads", ("s3:GetObject",), objects="uploads/*")
+#: Without ListBucket, S3 answers a HEAD of a missing key with 403 instead of 404.
+LIST_UPLOADS = Grant("Uploads", ("s3:ListBucket",))
 JOB_RECORDS = Grant("Jobs", ("dynamodb:GetItem", "dynamodb:UpdateItem"))
 RESULTS = Grant("Results", ("s3:GetObject", "s3:PutObject"), objects="jobs/*")
 
@@ -222,7 +224,8 @@ STACK = Stack(
             purpose="Records the job of each upload and starts its workflow.",
             chalice=True,
             grants=(
-                Grant("Uploads", ("s3:GetObject",), objects="uploads/*"),
+                READ_UPLOADS,
+                LIST_UPLOADS,
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
                 Grant("DocumentWorkflow", ("states:StartExecution",)),
             ),
@@ -231,7 +234,7 @@ STACK = Stack(
             "ValidateDocument",
             handler="functions.validate_document.handler.lambda_handler",
             purpose="Checks type by magic bytes, size and pages.",
-            grants=(READ_UPLOADS, JOB_RECORDS),
+            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS),
         ),
         Function(
             "DetectText",

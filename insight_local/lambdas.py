@@ -103,11 +103,10 @@ def invoke(function: Any, event: Any) -> tuple[str, bool, str]:
         memory_limit_in_mb=int(function.memory_size or 128),
         timeout_seconds=int(function.timeout or 3),
     )
-    variables = {
-        "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(context.memory_limit_in_mb),
-        **{name: str(value) for name, value in (function.environment_vars or {}).items()},
-    }
+    # Only the function's configured environment: the name and memory size reach the
+    # handler through the context, so functions that share one configuration (all of
+    # Insight's) never swap os.environ and run concurrently.
+    variables = {name: str(value) for name, value in (function.environment_vars or {}).items()}
     outcome: dict[str, Any] = {}
 
     def run() -> None:

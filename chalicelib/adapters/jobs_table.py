@@ -104,22 +104,32 @@ class JobsTable:
                 ExpressionAttributeValues={":token": {"S": token}},
             )
 
-    def take_task_token(self, job_id: str) -> str | None:
-        """Remove and return the waiting step's token; None if there is none (already resumed)."""
+    def task_token(self, job_id: str) -> str | None:
+        """The waiting step's token; None once the step was resumed (or for an unknown job)."""
+        with service_call("DynamoDB"):
+            response = self._db.get_item(
+                TableName=self._table,
+                Key={"job_id": {"S": job_id}},
+                ProjectionExpression="task_token",
+                ConsistentRead=True,
+            )
+        token = response.get("Item", {}).get("task_token")
+        return str(token["S"]) if token else None
+
+    def release_task_token(self, job_id: str, token: str) -> None:
+        """Forget the token once the workflow has been resumed with it (only that token)."""
         with service_call("DynamoDB"):
             try:
-                response = self._db.update_item(
+                self._db.update_item(
                     TableName=self._table,
                     Key={"job_id": {"S": job_id}},
                     UpdateExpression="REMOVE task_token",
-                    ConditionExpression="attribute_exists(task_token)",
-                    ReturnValues="ALL_OLD",
+                    ConditionExpression="task_token = :token",
+                    ExpressionAttributeValues={":token": {"S": token}},
                 )
             except Exception as error:
-                if aws_error_code(error) == "ConditionalCheckFailedException":
-                    return None
-                raise
-        return str(response["Attributes"]["task_token"]["S"])
+                if aws_error_code(error) != "ConditionalCheckFailedException":
+                    raise
 
     # --- reading ------------------------------------------------------------------
 
@@ -228,6 +238,8 @@ def _decode_token(token: str) -> dict[str, Any]:
         not isinstance(key, dict)
         or set(key) != expected
         or not all(isinstance(value, dict) and set(value) == {"S"} for value in key.values())
+        or key["list_pk"]["S"] != LIST_PARTITION
+        or not all(isinstance(value["S"], str) and 0 < len(value["S"]) <= 64 for value in key.values())
     ):
         raise InvalidRequest("next_token is not a token this API returned")
     return key

@@ -58,8 +58,10 @@ class Textract:
             with service_call("Textract"):
                 response = self._textract.get_document_text_detection(**request)
             status = response.get("JobStatus")
-            if status == "FAILED":
-                raise TextDetectionFailed(response.get("StatusMessage") or "text detection failed")
+            if status in ("FAILED", "PARTIAL_SUCCESS"):
+                warnings = "; ".join(str(w.get("ErrorCode")) for w in response.get("Warnings", []))
+                reason = response.get("StatusMessage") or warnings or f"text detection ended {status}"
+                raise TextDetectionFailed(f"{reason} (Textract: {status}; the whole text was not detected)")
             if status == "IN_PROGRESS":
                 raise AnalysisFailed(f"text detection job {textract_job_id} has not finished")
             yield from response.get("Blocks", [])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from chalicelib.errors import aws_error_code, service_call
@@ -29,9 +31,25 @@ class Workflows:
         return str(response["executionArn"])
 
     def resume(self, task_token: str, output: dict[str, Any]) -> None:
-        with service_call("Step Functions"):
+        """Resume the waiting step; a step that no longer waits (resumed before, timed out)
+        is left as it is."""
+        with _settled_tokens(), service_call("Step Functions"):
             self._sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
 
     def fail(self, task_token: str, error: str, cause: str) -> None:
-        with service_call("Step Functions"):
+        """Fail the waiting step with ``error``; a step that no longer waits is left as it is."""
+        with _settled_tokens(), service_call("Step Functions"):
             self._sfn.send_task_failure(taskToken=task_token, error=error[:256], cause=cause[:32768])
+
+
+SETTLED_TOKEN_CODES = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
+
+
+@contextmanager
+def _settled_tokens() -> Iterator[None]:
+    """A token whose step already ended is not the sender's error: its work is done."""
+    try:
+        yield
+    except Exception as error:
+        if aws_error_code(error) not in SETTLED_TOKEN_CODES:
+            raise

@@ -80,6 +80,15 @@ def test_a_zero_byte_file_is_refused_by_the_api_and_by_the_form(api: Client) -> 
     assert code == 403 and "content-length-range" in answer
 
 
+def test_a_file_larger_than_declared_is_refused_by_the_form(api: Client) -> None:
+    _, ticket = api.call("POST", "/uploads", {"file_name": "x.pdf", "content_type": "application/pdf", "size": 10})
+    assert ticket["max_size"] == 10
+    code, answer = post_form(
+        ticket["upload"]["url"], ticket["upload"]["fields"], "x.pdf", b"%PDF-" + b"x" * 20, "application/pdf"
+    )
+    assert code == 403 and "content-length-range" in answer
+
+
 def test_an_upload_of_another_type_than_declared_is_refused_by_the_form(api: Client) -> None:
     _, ticket = api.call("POST", "/uploads", {"file_name": "x.pdf", "content_type": "application/pdf", "size": 10})
     fields = {**ticket["upload"]["fields"], "Content-Type": "image/png"}

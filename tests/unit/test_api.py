@@ -51,6 +51,7 @@ def test_a_file_over_the_size_limit_is_refused(client: Client) -> None:
         ({"file_name": "../etc/passwd", "content_type": "application/pdf", "size": 10}, "file_name"),
         ({"file_name": "a.pdf", "content_type": "application/pdf"}, "size"),
         ({"file_name": "a.pdf", "content_type": "application/pdf", "size": 1, "extra": 1}, "extra"),
+        ({"file_name": "a.pdf\n", "content_type": "application/pdf", "size": 10}, "file_name"),
     ],
 )
 def test_a_body_that_breaks_the_schema_gets_422_naming_the_field(client: Client, body: Any, field: str) -> None:
@@ -76,6 +77,21 @@ def test_a_bad_next_token_gets_400(client: Client) -> None:
     response = client.http.get("/jobs?next_token=not-a-token")
     assert response.status_code == 400
     assert "next_token" in json.loads(response.body)["message"]
+
+
+def test_a_forged_next_token_gets_400(client: Client) -> None:
+    import base64
+
+    key = {"job_id": {"S": "x"}, "list_pk": {"S": "OTHER"}, "created_at": {"S": "2026"}}
+    token = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    response = client.http.get(f"/jobs?next_token={token}")
+    assert response.status_code == 400
+
+
+def test_a_job_id_that_cannot_be_one_is_404_without_a_lookup(client: Client) -> None:
+    response = client.http.get("/jobs/" + "x" * 3000)
+    assert response.status_code == 404
+    assert "32 hexadecimal characters" in json.loads(response.body)["message"]
 
 
 def test_a_limit_out_of_range_gets_422(client: Client) -> None:
