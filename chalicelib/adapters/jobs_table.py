@@ -13,8 +13,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
 from chalicelib.errors import InvalidRequest, NotFound, aws_error_code, service_call
-from chalicelib.models import Job, JobError, JobPage, JobStatus, JobStep, ObjectRef
+from chalicelib.models import Job, JobError, JobPage, JobStatus, JobStep
 
 LIST_PARTITION = "JOB"
 LIST_INDEX = "by_created"
@@ -203,10 +205,8 @@ class JobsTable:
 
 
 def _jsonable(value: Any) -> Any:
-    if hasattr(value, "model_dump"):
+    if isinstance(value, BaseModel):
         return value.model_dump(mode="json", exclude_none=True)
-    if isinstance(value, ObjectRef):
-        return value.model_dump()
     return value
 
 
