@@ -9,7 +9,7 @@ from chalice import Chalice, ConvertToMiddleware, IAMAuthorizer, Response
 from chalicelib import jobs, uploads
 from chalicelib.api import answers_errors, documented, openapi_document, parse, parse_body, reply
 from chalicelib.models import JobPage, JobView, ListJobsQuery, UploadRequest, UploadTicket
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import logger, metrics, traced
 
 app = Chalice(app_name="insight")
 # Every route of the deployed API requires authentication: IAM (SigV4) by default; the
@@ -18,7 +18,7 @@ app = Chalice(app_name="insight")
 auth = IAMAuthorizer()
 
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context), "all")
-app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler), "http")
+app.register_middleware(ConvertToMiddleware(traced), "http")
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
 
 

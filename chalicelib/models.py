@@ -4,7 +4,6 @@ Every body the API accepts or returns, and every event a function receives, is o
 these models; the OpenAPI document is generated from them.
 """
 
-from __future__ import annotations
 
 import re
 from datetime import datetime

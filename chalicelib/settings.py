@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any, get_origin
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_CONTENT_TYPES = (
     "application/pdf",
@@ -14,18 +17,21 @@ DEFAULT_CONTENT_TYPES = (
     "image/tiff",
 )
 
+PREFIX = "INSIGHT_"
 
-class Settings(BaseSettings):
+
+class Settings(BaseModel):
     """Insight's configuration, read once from ``INSIGHT_*`` environment variables.
 
     Resource names come from the deployment (the SAM template or the local runtime),
-    limits from the stage's configuration.
+    limits from the stage's configuration. List settings take a JSON array
+    (``INSIGHT_ALLOWED_CONTENT_TYPES='["application/pdf"]'``).
     """
 
-    model_config = SettingsConfigDict(env_prefix="INSIGHT_", extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     stage: str = "dev"
-    region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    region: str = "us-east-1"
 
     upload_bucket: str = "insight-uploads"
     results_bucket: str = "insight-results"
@@ -41,8 +47,31 @@ class Settings(BaseSettings):
     results_url_expiry_seconds: int = Field(default=3600, gt=0, le=7 * 24 * 3600)
     job_retention_days: int = Field(default=90, gt=0)
     jobs_page_size: int = Field(default=20, gt=0, le=100)
+    #: X-Ray subsegments for every AWS call, through Powertools Tracer and the X-Ray SDK. Off,
+    #: Lambda's active tracing still records each invocation; on, every cold start pays for
+    #: importing the SDK (about as much as boto3 itself, see `make bench`).
+    detailed_tracing: bool = False
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Settings:
+        """``INSIGHT_<FIELD>`` for each field (``AWS_REGION`` for the region)."""
+        values: dict[str, Any] = {}
+        if "AWS_REGION" in environ:
+            values["region"] = environ["AWS_REGION"]
+        for name, field in cls.model_fields.items():
+            raw = environ.get(PREFIX + name.upper())
+            if raw is None:
+                continue
+            if get_origin(field.annotation) is tuple:
+                try:
+                    values[name] = json.loads(raw)
+                except json.JSONDecodeError as error:
+                    raise ValueError(f"{PREFIX + name.upper()} must be a JSON array: {error}") from error
+            else:
+                values[name] = raw
+        return cls.model_validate(values)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return Settings.from_environment(os.environ)

@@ -8,11 +8,11 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from chalicelib.document_workflow import record_execution_end
 from chalicelib.models import ExecutionStatusChange
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import logger, metrics, traced
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.name")
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> None:
     ended = ExecutionStatusChange.model_validate(parse(event=event, model=EventBridgeModel).detail)

@@ -7,11 +7,11 @@ from aws_lambda_powertools.utilities.parser.models import SnsModel
 
 from chalicelib.document_workflow import finish_text_detection
 from chalicelib.models import TextDetectionCompleted
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import logger, metrics, traced
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> None:
     for record in parse(event=event, model=SnsModel).Records:
