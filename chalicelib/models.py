@@ -70,14 +70,16 @@ class UploadTicket(Model):
 
 
 class JobStatus(StrEnum):
+    AWAITING_UPLOAD = "AWAITING_UPLOAD"  # the form is issued, the file has not landed yet
     RECEIVED = "RECEIVED"
     RUNNING = "RUNNING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+    EXPIRED = "EXPIRED"  # the form expired and no file was uploaded with it
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.EXPIRED)
 
 
 class JobKind(StrEnum):
@@ -85,6 +87,7 @@ class JobKind(StrEnum):
 
 
 class JobStep(StrEnum):
+    UPLOADING = "uploading"
     QUEUED = "queued"
     VALIDATING = "validating"
     EXTRACTING_TEXT = "extracting_text"
@@ -155,6 +158,14 @@ class ErrorBody(Model):
     code: str
     message: str
     details: list[dict[str, Any]] | None = None
+
+
+class UploadsReconciled(Model):
+    """What one sweep of waiting jobs did (``uploads.reconcile_uploads``)."""
+
+    redriven: list[str] = Field(default=[], description="Jobs received again or whose workflow was started again.")
+    expired: list[str] = Field(default=[], description="Jobs whose upload form expired unused.")
+    deferred: list[str] = Field(default=[], description="Jobs left for the next sweep after an error.")
 
 
 # --- the document workflow's state -----------------------------------------------------

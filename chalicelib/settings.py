@@ -45,6 +45,11 @@ class Settings(BaseModel):
     max_pages: int = Field(default=100, gt=0)
     upload_url_expiry_seconds: int = Field(default=900, gt=0, le=7 * 24 * 3600)
     results_url_expiry_seconds: int = Field(default=3600, gt=0, le=7 * 24 * 3600)
+    #: The sweep of waiting jobs (``uploads.reconcile_uploads``): slack after a form expires
+    #: before its job is expired, how long a RECEIVED job may wait for its workflow, how far back.
+    upload_grace_seconds: int = Field(default=300, ge=0)
+    stalled_job_seconds: int = Field(default=600, gt=0)
+    reconcile_window_hours: int = Field(default=48, gt=0)
     job_retention_days: int = Field(default=90, gt=0)
     jobs_page_size: int = Field(default=20, gt=0, le=100)
     #: X-Ray subsegments for every AWS call, through Powertools Tracer and the X-Ray SDK. Off,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib import services
-from chalicelib.adapters.jobs_table import JobExists
 from chalicelib.clock import now
-from chalicelib.errors import InvalidRequest, NotFound, ServiceThrottled, ServiceUnavailable
+from chalicelib.errors import InsightError, InvalidRequest, NotFound, ServiceThrottled, ServiceUnavailable
 from chalicelib.models import (
     DocumentExecution,
     Job,
@@ -21,6 +21,7 @@ from chalicelib.models import (
     JobStep,
     ObjectRef,
     UploadRequest,
+    UploadsReconciled,
     UploadTicket,
 )
 from chalicelib.observability import logger, metrics
@@ -56,6 +57,21 @@ def create_upload(request: UploadRequest) -> UploadTicket:
         max_size=request.size,
         expires_in=settings.upload_url_expiry_seconds,
     )
+    issued = now()
+    services.jobs_table().create(
+        Job(
+            job_id=job_id,
+            kind=JobKind.DOCUMENT,
+            status=JobStatus.AWAITING_UPLOAD,
+            step=JobStep.UPLOADING,
+            file_name=request.file_name,
+            content_type=request.content_type,
+            size=request.size,
+            source=target,
+            created_at=issued,
+            updated_at=issued,
+        )
+    )
     metrics.add_metric(name="UploadFormsIssued", unit=MetricUnit.Count, value=1)
     logger.info("upload form issued", job_id=job_id, content_type=request.content_type, size=request.size)
     return UploadTicket(
@@ -64,46 +80,48 @@ def create_upload(request: UploadRequest) -> UploadTicket:
 
 
 def receive_upload(bucket: str, encoded_key: str) -> Job | None:
-    """Record the job of an uploaded file and start its workflow, once.
+    """Record the job of an uploaded file as RECEIVED and start its workflow, once.
 
-    S3 delivers its events at least once: the job record is created only if missing and
-    the execution is named from the job id, so a repeated event starts nothing new,
-    while an event repeated after a half-done first delivery finishes its work.
+    S3 delivers its events at least once: the record moves to RECEIVED only from
+    AWAITING_UPLOAD and the execution is named from the job id, so a repeated event starts
+    nothing new, while an event repeated after a half-done first delivery finishes its work.
     """
-    settings = get_settings()
     key = unquote_plus(encoded_key)
     match = UPLOAD_KEY.fullmatch(key)
     if match is None:
         logger.warning("object is not an Insight upload; ignored", bucket=bucket, key=key)
         return None
-    job_id = match["job_id"]
+    return _receive(ObjectRef(bucket=bucket, key=key), match["job_id"], match["file_name"])
+
+
+def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
+    settings = get_settings()
     logger.set_correlation_id(job_id)
     table = services.jobs_table()
-    source = ObjectRef(bucket=bucket, key=key)
     try:
         head = services.storage().head(source)
     except NotFound:
-        logger.warning("uploaded object is gone; nothing to do", bucket=bucket, key=key)
+        logger.warning("uploaded object is gone; nothing to do", bucket=source.bucket, key=source.key)
         return None
-    created = now()
-    job = Job(
-        job_id=job_id,
-        kind=JobKind.DOCUMENT,
-        status=JobStatus.RECEIVED,
-        step=JobStep.QUEUED,
-        file_name=match["file_name"],
-        content_type=head.content_type,
-        size=head.size,
-        source=source,
-        created_at=created,
-        updated_at=created,
+    received = now()
+    job, new = table.receive(
+        Job(
+            job_id=job_id,
+            kind=JobKind.DOCUMENT,
+            status=JobStatus.RECEIVED,
+            step=JobStep.QUEUED,
+            file_name=file_name,
+            content_type=head.content_type,
+            size=head.size,
+            source=source,
+            created_at=received,
+            updated_at=received,
+        )
     )
-    try:
-        table.create(job)
+    if new:
         metrics.add_metric(name="JobsReceived", unit=MetricUnit.Count, value=1)
-    except JobExists:
-        job = table.get(job_id)
-        logger.info("job already recorded; event repeated", status=job.status.value)
+    else:
+        logger.info("job already received; event repeated", status=job.status.value)
         if job.status.finished:
             return job
     execution = DocumentExecution(job_id=job_id, document=source)
@@ -112,9 +130,53 @@ def receive_upload(bucket: str, encoded_key: str) -> Job | None:
             settings.document_workflow_arn, name=job_id, payload=execution.model_dump(mode="json")
         )
     except (ServiceThrottled, ServiceUnavailable):
-        raise  # Lambda retries the event and the start is tried again
+        raise  # Lambda retries the event, then the sweep (reconcile_uploads) does
     except Exception as error:
         logger.exception("workflow did not start")
         return table.fail(job_id, JobError(type="WorkflowNotStarted", reason=str(error)), now())
     logger.info("workflow started" if arn else "workflow already running", execution_arn=arn)
     return job
+
+
+def reconcile_uploads() -> UploadsReconciled:
+    """The sweep behind the S3 event: no upload is lost, no job waits for ever.
+
+    S3 events are retried twice by Lambda and then dropped. So, for recent jobs:
+    a job still AWAITING_UPLOAD after its form expired is received if its file is there
+    (its event was lost) and EXPIRED if not; a job RECEIVED for longer than
+    ``stalled_job_seconds`` has its workflow started again (a no-op if it runs).
+    """
+    settings = get_settings()
+    table = services.jobs_table()
+    moment = now()
+    report = UploadsReconciled()
+    form_lapsed = timedelta(seconds=settings.upload_url_expiry_seconds + settings.upload_grace_seconds)
+    stalled = timedelta(seconds=settings.stalled_job_seconds)
+    for job in table.waiting_since(moment - timedelta(hours=settings.reconcile_window_hours)):
+        logger.set_correlation_id(job.job_id)
+        if job.status is JobStatus.AWAITING_UPLOAD:
+            if job.created_at + form_lapsed > moment:
+                continue
+            try:
+                services.storage().head(job.source)
+            except NotFound:
+                table.expire(job.job_id, moment)
+                logger.info("upload form expired unused")
+                report.expired.append(job.job_id)
+                continue
+            logger.warning("upload landed but its event was lost; receiving it now")
+        elif job.updated_at + stalled > moment:
+            continue
+        else:
+            logger.warning("job received but its workflow did not start; starting it now")
+        try:
+            _receive(job.source, job.job_id, job.file_name)
+            report.redriven.append(job.job_id)
+        except InsightError as error:  # left for the next sweep
+            logger.warning("could not redrive the job", error=str(error))
+            report.deferred.append(job.job_id)
+    logger.set_correlation_id(None)
+    for name, jobs in (("UploadsRedriven", report.redriven), ("UploadFormsExpired", report.expired)):
+        if jobs:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=len(jobs))
+    return report

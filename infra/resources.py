@@ -147,6 +147,20 @@ class EventRule:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """An EventBridge rule that invokes one of the stack's functions every ``minutes``."""
+
+    logical_id: str
+    purpose: str
+    function: str
+    minutes: int
+
+    @property
+    def expression(self) -> str:
+        return f"rate({self.minutes} minute{'s' if self.minutes > 1 else ''})"
+
+
+@dataclass(frozen=True)
 class Stack:
     buckets: tuple[Bucket, ...]
     tables: tuple[Table, ...]
@@ -155,6 +169,7 @@ class Stack:
     functions: tuple[Function, ...]
     state_machines: tuple[StateMachine, ...]
     rules: tuple[EventRule, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
 
     def function(self, logical_id: str) -> Function:
         return next(f for f in self.functions if f.logical_id == logical_id)
@@ -215,7 +230,7 @@ STACK = Stack(
             grants=(
                 Grant("Uploads", ("s3:PutObject",), objects="uploads/*"),
                 Grant("Results", ("s3:GetObject",), objects="jobs/*"),
-                Grant("Jobs", ("dynamodb:GetItem", "dynamodb:Query")),
+                Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")),
             ),
         ),
         Function(
@@ -229,6 +244,18 @@ STACK = Stack(
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
                 Grant("DocumentWorkflow", ("states:StartExecution",)),
             ),
+        ),
+        Function(
+            "ReconcileUploads",
+            handler="functions.reconcile_uploads.handler.lambda_handler",
+            purpose="Receives uploads whose event was lost, restarts stalled workflows, expires unused forms.",
+            grants=(
+                READ_UPLOADS,
+                LIST_UPLOADS,
+                Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query")),
+                Grant("DocumentWorkflow", ("states:StartExecution",)),
+            ),
+            timeout=300,
         ),
         Function(
             "ValidateDocument",
@@ -330,6 +357,14 @@ STACK = Stack(
             detail_type="Step Functions Execution Status Change",
             detail={"status": ["FAILED", "TIMED_OUT", "ABORTED"]},
             state_machines=("DocumentWorkflow",),
+        ),
+    ),
+    schedules=(
+        Schedule(
+            "UploadsSweep",
+            purpose="No upload lost, no job waiting for ever: the sweep behind the S3 events.",
+            function="ReconcileUploads",
+            minutes=10,
         ),
     ),
 )

@@ -26,6 +26,7 @@ from infra.resources import (
     Function,
     Grant,
     LambdaNotification,
+    Schedule,
     ServiceGrant,
     ServiceRole,
     Stack,
@@ -405,21 +406,22 @@ def event_pattern(rule: EventRule, arn_of_machine: Any) -> Json:
     return {"source": [rule.source], "detail-type": [rule.detail_type], "detail": detail}
 
 
-def rule_resources(rule: EventRule, stack: Stack, options: StageOptions) -> Json:
+def rule_resources(rule: EventRule | Schedule, stack: Stack, options: StageOptions) -> Json:
+    """The rule (an event pattern, or a schedule) and the permission to invoke its target."""
+
     def machine_arn(logical_id: str) -> Json:
         machine = declared(stack, logical_id)
         assert isinstance(machine, StateMachine)
         return state_machine_arn(machine, options.stage)
 
+    properties: Json = {"Description": rule.purpose}
+    if isinstance(rule, Schedule):
+        properties["ScheduleExpression"] = rule.expression
+    else:
+        properties["EventPattern"] = event_pattern(rule, machine_arn)
+    properties["Targets"] = [{"Id": rule.function, "Arn": arn(rule.function)}]
     return {
-        rule.logical_id: {
-            "Type": "AWS::Events::Rule",
-            "Properties": {
-                "Description": rule.purpose,
-                "EventPattern": event_pattern(rule, machine_arn),
-                "Targets": [{"Id": rule.function, "Arn": arn(rule.function)}],
-            },
-        },
+        rule.logical_id: {"Type": "AWS::Events::Rule", "Properties": properties},
         f"{rule.logical_id}Permission": {
             "Type": "AWS::Lambda::Permission",
             "Properties": {
@@ -461,7 +463,7 @@ def merge_template(stack: Stack, options: StageOptions) -> Json:
         resources.update(function_resources(function, stack, options))
     for machine in stack.state_machines:
         resources.update(state_machine_resources(machine, options))
-    for rule in stack.rules:
+    for rule in (*stack.rules, *stack.schedules):
         resources.update(rule_resources(rule, stack, options))
     outputs = {
         r.logical_id: {"Description": r.purpose, "Value": setting_value(r, options.stage)}

@@ -16,6 +16,7 @@ from typing import Any
 _lock = threading.Lock()
 _faults: dict[tuple[str, str], list[Fault]] = {}
 _installed = False
+_served: dict[tuple[str, str], int] = {}
 
 
 @dataclass
@@ -42,6 +43,13 @@ def inject(
 def clear() -> None:
     with _lock:
         _faults.clear()
+        _served.clear()
+
+
+def served(service: str, operation: str) -> int:
+    """How many injected faults of ``service``'s ``operation`` were answered since the last clear."""
+    with _lock:
+        return _served.get((service, operation), 0)
 
 
 def _take(service: str, operation: str) -> Fault | None:
@@ -50,6 +58,7 @@ def _take(service: str, operation: str) -> Fault | None:
         if not queue:
             return None
         fault = queue[0]
+        _served[(service, operation)] = _served.get((service, operation), 0) + 1
         fault.remaining -= 1
         if fault.remaining <= 0:
             queue.pop(0)

@@ -15,6 +15,7 @@ from infra.resources import (
     STACK,
     Bucket,
     Function,
+    Schedule,
     ServiceRole,
     Stack,
     StateMachine,
@@ -62,7 +63,7 @@ def arn_of(resource: Any, name: str) -> str:
 
 def plan(stack: Stack = STACK, stage: str = "local", settings: dict[str, str] | None = None) -> Deployment:
     resources = [*stack.settings_resources(), *stack.functions]
-    names = {r.logical_id: physical_name(stage, r.logical_id) for r in [*resources, *stack.rules]}
+    names = {r.logical_id: physical_name(stage, r.logical_id) for r in [*resources, *stack.rules, *stack.schedules]}
     arns = {r.logical_id: arn_of(r, names[r.logical_id]) for r in resources}
     environment = {"INSIGHT_STAGE": stage, **(settings or {})}
     for resource in stack.settings_resources():
@@ -163,9 +164,12 @@ def provision(
             )
 
     events = aws.client("events")
-    for rule in stack.rules:
-        pattern = event_pattern(rule, lambda logical_id: arns[logical_id])
-        events.put_rule(Name=names[rule.logical_id], EventPattern=json.dumps(pattern), Description=rule.purpose)
+    for rule in (*stack.rules, *stack.schedules):
+        if isinstance(rule, Schedule):  # moto keeps it; insight_local.runtime.Scheduler fires it
+            events.put_rule(Name=names[rule.logical_id], ScheduleExpression=rule.expression, Description=rule.purpose)
+        else:
+            pattern = event_pattern(rule, lambda logical_id: arns[logical_id])
+            events.put_rule(Name=names[rule.logical_id], EventPattern=json.dumps(pattern), Description=rule.purpose)
         events.put_targets(Rule=names[rule.logical_id], Targets=[{"Id": rule.function, "Arn": arns[rule.function]}])
 
     states = aws.client("stepfunctions")

@@ -6,6 +6,7 @@ import os
 
 from insight_local.api import LocalAPI
 from insight_local.provision import Deployment, provision
+from insight_local.scheduler import Scheduler
 from insight_local.server import LocalAWS
 
 
@@ -21,6 +22,7 @@ class Runtime:
         self.api = LocalAPI(port=api_port, access_log=access_log)
         self._settings = settings or {}
         self.deployment: Deployment | None = None
+        self.scheduler: Scheduler | None = None
 
     def start(self) -> Runtime:
         self.aws.start()
@@ -30,9 +32,13 @@ class Runtime:
         from chalicelib import services
 
         services.reset()
+        self.scheduler = Scheduler(self.aws, self.deployment)
+        self.scheduler.start()
         self.api.start()
         return self
 
     def stop(self) -> None:
+        if self.scheduler:
+            self.scheduler.stop()
         self.api.stop()
         self.aws.stop()

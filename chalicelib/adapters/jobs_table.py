@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,8 @@ from chalicelib.models import Job, JobError, JobPage, JobStatus, JobStep
 
 LIST_PARTITION = "JOB"
 LIST_INDEX = "by_created"
-UNFINISHED = (JobStatus.RECEIVED.value, JobStatus.RUNNING.value)
+#: What a landed upload moves to RECEIVED: the form's record, or one the sweep expired early.
+AWAITING = (JobStatus.AWAITING_UPLOAD, JobStatus.EXPIRED)
 
 
 def _serializer() -> Any:
@@ -33,6 +35,10 @@ def _deserializer() -> Any:
     from boto3.dynamodb.types import TypeDeserializer
 
     return TypeDeserializer()
+
+
+class _NotInStatus(Exception):
+    """The record is missing or not in the status an update expects."""
 
 
 class JobExists(Exception):
@@ -63,6 +69,35 @@ class JobsTable:
                 if aws_error_code(error) == "ConditionalCheckFailedException":
                     raise JobExists(job.job_id) from error
                 raise
+
+    def receive(self, job: Job) -> tuple[Job, bool]:
+        """The upload of ``job`` (RECEIVED, with the object's real type and size) has landed.
+
+        The record the upload form created moves to RECEIVED; without one (a form issued
+        before records were kept) the job is created. Returns the record and whether this
+        call received it (False: an earlier delivery of the same event did).
+        """
+        values = {
+            "status": job.status.value,
+            "step": job.step.value,
+            "content_type": job.content_type,
+            "size": job.size,
+            "updated_at": job.updated_at.isoformat(),
+        }
+        try:
+            return self._update(job.job_id, values, statuses=AWAITING, quiet=False), True
+        except _NotInStatus:
+            pass
+        try:
+            self.create(job)
+            return job, True
+        except JobExists:
+            return self.get(job.job_id), False
+
+    def expire(self, job_id: str, now: datetime) -> Job:
+        """The form of a job expired with nothing uploaded."""
+        values = {"status": JobStatus.EXPIRED.value, "updated_at": now.isoformat(), "finished_at": now.isoformat()}
+        return self._update(job_id, values, statuses=(JobStatus.AWAITING_UPLOAD,))
 
     def advance(self, job_id: str, step: JobStep, now: datetime) -> Job:
         """Mark the job RUNNING at ``step``, unless it already finished."""
@@ -161,18 +196,56 @@ class JobsTable:
             next_token=_encode_token(last) if last else None,
         )
 
+    def waiting_since(self, cutoff: datetime) -> Iterator[Job]:
+        """Jobs created since ``cutoff`` that wait for their upload or for their workflow
+        to start (AWAITING_UPLOAD, RECEIVED), oldest first."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "list_pk = :jobs AND created_at >= :cutoff",
+            "FilterExpression": "#status IN (:awaiting, :received)",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":jobs": {"S": LIST_PARTITION},
+                ":cutoff": {"S": cutoff.isoformat()},
+                ":awaiting": {"S": JobStatus.AWAITING_UPLOAD.value},
+                ":received": {"S": JobStatus.RECEIVED.value},
+            },
+        }
+        while True:
+            with service_call("DynamoDB"):
+                response = self._db.query(**request)
+            yield from (self._to_job(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     # --- mapping ------------------------------------------------------------------
 
-    def _update(self, job_id: str, values: dict[str, Any], condition_unfinished: bool) -> Job:
+    def _update(
+        self,
+        job_id: str,
+        values: dict[str, Any],
+        condition_unfinished: bool = False,
+        statuses: tuple[JobStatus, ...] = (),
+        quiet: bool = True,
+    ) -> Job:
+        """Set ``values`` on the record if it is in one of ``statuses`` (RECEIVED or RUNNING
+        with ``condition_unfinished``). Otherwise the record as it is (``quiet``), or
+        ``_NotInStatus``; ``NotFound`` for no record."""
         names = {f"#{name}": name for name in values}
         serializer = _serializer()
         attribute_values = {f":{name}": serializer.serialize(value) for name, value in values.items()}
         condition = "attribute_exists(job_id)"
         if condition_unfinished:
-            condition += " AND #status IN (:received, :running)"
+            statuses = (JobStatus.RECEIVED, JobStatus.RUNNING)
+        if statuses:
             names["#status"] = "status"
-            attribute_values[":received"] = {"S": JobStatus.RECEIVED.value}
-            attribute_values[":running"] = {"S": JobStatus.RUNNING.value}
+            placeholders = [f":is_{status.value.lower()}" for status in statuses]
+            condition += f" AND #status IN ({', '.join(placeholders)})"
+            attribute_values.update(
+                {placeholder: {"S": status.value} for placeholder, status in zip(placeholders, statuses, strict=True)}
+            )
         with service_call("DynamoDB"):
             try:
                 response = self._db.update_item(
@@ -185,9 +258,11 @@ class JobsTable:
                     ReturnValues="ALL_NEW",
                 )
             except Exception as error:
-                if aws_error_code(error) == "ConditionalCheckFailedException":
+                if aws_error_code(error) != "ConditionalCheckFailedException":
+                    raise
+                if quiet:
                     return self.get(job_id)  # missing (raises NotFound) or already finished
-                raise
+                raise _NotInStatus(job_id) from error
         return self._to_job(response["Attributes"])
 
     @staticmethod

@@ -154,6 +154,16 @@ def test_upload_notification_reaches_chalice_function(template: dict[str, Any], 
     assert physical_name(stage, uploads.logical_id) in permission["Properties"]["SourceArn"]["Fn::Sub"]
 
 
+def test_schedules_invoke_their_function_on_their_rate(template: dict[str, Any]) -> None:
+    assert STACK.schedules
+    for schedule in STACK.schedules:
+        rule = template["Resources"][schedule.logical_id]["Properties"]
+        assert rule["ScheduleExpression"] == f"rate({schedule.minutes} minutes)"
+        assert rule["Targets"] == [{"Id": schedule.function, "Arn": {"Fn::GetAtt": [schedule.function, "Arn"]}}]
+        permission = template["Resources"][f"{schedule.logical_id}Permission"]["Properties"]
+        assert permission["Principal"] == "events.amazonaws.com"
+
+
 def test_state_machine_substitutions_cover_every_placeholder(template: dict[str, Any]) -> None:
     for machine in STACK.state_machines:
         # Given the placeholders of the ASL file
