@@ -61,7 +61,7 @@ def on_upload(event: dict[str, Any], context: Any) -> dict[str, Any]:
     notification = parse_event(event=event, model=S3Model)
     started = []
     for record in notification.Records:
-        job = uploads.receive_upload(record.s3.bucket.name, record.s3.object.key)
+        job = uploads.receive_upload(record.s3.bucket.name, record.s3.object.key, record.s3.object.versionId)
         if job is not None:
             started.append(job.job_id)
     return {"jobs": started}

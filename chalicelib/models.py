@@ -24,6 +24,23 @@ class ObjectRef(Model):
 
     bucket: Annotated[str, Field(min_length=3, max_length=63)]
     key: Annotated[str, Field(min_length=1, max_length=1024)]
+    version: Annotated[str | None, Field(max_length=1024)] = Field(
+        default=None, description="The object's S3 version: uploads are read as they landed, never a later copy."
+    )
+
+    def locator(self) -> dict[str, str]:
+        """``Bucket``, ``Key`` and, for a version, ``VersionId``: S3's parameters for this object."""
+        located = {"Bucket": self.bucket, "Key": self.key}
+        if self.version:
+            located["VersionId"] = self.version
+        return located
+
+    def s3_object(self) -> dict[str, str]:
+        """Textract's and Rekognition's ``S3Object`` for this object."""
+        located = {"Bucket": self.bucket, "Name": self.key}
+        if self.version:
+            located["Version"] = self.version
+        return located
 
 
 # --- uploads -------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def create_upload(request: UploadRequest) -> UploadTicket:
     )
 
 
-def receive_upload(bucket: str, encoded_key: str) -> Job | None:
+def receive_upload(bucket: str, encoded_key: str, version: str | None = None) -> Job | None:
     """Record the job of an uploaded file as RECEIVED and start its workflow, once.
 
     S3 delivers its events at least once: the record moves to RECEIVED only from
@@ -91,7 +91,7 @@ def receive_upload(bucket: str, encoded_key: str) -> Job | None:
     if match is None:
         logger.warning("object is not an Insight upload; ignored", bucket=bucket, key=key)
         return None
-    return _receive(ObjectRef(bucket=bucket, key=key), match["job_id"], match["file_name"])
+    return _receive(ObjectRef(bucket=bucket, key=key, version=version), match["job_id"], match["file_name"])
 
 
 def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
@@ -103,6 +103,9 @@ def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
     except NotFound:
         logger.warning("uploaded object is gone; nothing to do", bucket=source.bucket, key=source.key)
         return None
+    # The job reads this version to the end: a second POST of the same form makes a new
+    # version, not a different file under a running job.
+    source = source.model_copy(update={"version": source.version or head.version})
     received = now()
     job, new = table.receive(
         Job(

@@ -48,6 +48,10 @@ class Bucket:
     purpose: str
     notifications: tuple[LambdaNotification, ...] = ()
     browser_uploads: bool = False  # CORS for presigned POSTs from the stage's origins
+    #: Keep versions: a job reads the version its upload made, whatever is POSTed later.
+    #: Replaced versions are deleted after ``noncurrent_days``.
+    versioned: bool = False
+    noncurrent_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,8 @@ class Stack:
         return [*self.buckets, *self.tables, *self.topics, *self.roles, *self.state_machines]
 
 
-READ_UPLOADS = Grant("Uploads", ("s3:GetObject",), objects="uploads/*")
+#: Jobs read their upload's version (HeadObject and GetObject with a VersionId).
+READ_UPLOADS = Grant("Uploads", ("s3:GetObject", "s3:GetObjectVersion"), objects="uploads/*")
 #: Without ListBucket, S3 answers a HEAD of a missing key with 403 instead of 404.
 LIST_UPLOADS = Grant("Uploads", ("s3:ListBucket",))
 JOB_RECORDS = Grant("Jobs", ("dynamodb:GetItem", "dynamodb:UpdateItem"))
@@ -192,6 +197,7 @@ STACK = Stack(
             purpose="Files uploaded for analysis (presigned POSTs), kept whatever the outcome.",
             notifications=(LambdaNotification("OnUpload", prefix="uploads/"),),
             browser_uploads=True,
+            versioned=True,
         ),
         Bucket("Results", setting="results_bucket", purpose="Text, analyses and results documents of jobs."),
     ),

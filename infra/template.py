@@ -259,6 +259,18 @@ def bucket_resources(bucket: Bucket, options: StageOptions) -> Json:
                 }
             ]
         }
+    if bucket.versioned:
+        properties["VersioningConfiguration"] = {"Status": "Enabled"}
+        properties["LifecycleConfiguration"] = {
+            "Rules": [
+                {
+                    "Id": "DeleteReplacedVersions",
+                    "Status": "Enabled",
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": bucket.noncurrent_days},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                }
+            ]
+        }
     resources: Json = {}
     if bucket.notifications:
         properties["NotificationConfiguration"] = {

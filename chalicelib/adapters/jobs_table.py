@@ -82,6 +82,7 @@ class JobsTable:
             "step": job.step.value,
             "content_type": job.content_type,
             "size": job.size,
+            "source": job.source.model_dump(mode="json", exclude_none=True),
             "updated_at": job.updated_at.isoformat(),
         }
         try:

@@ -9,13 +9,14 @@ from typing import Any
 from chalicelib.errors import NotFound, aws_error_code, service_call
 from chalicelib.models import ObjectRef, PresignedPost
 
-MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+MISSING_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "404", "NotFound"})
 
 
 @dataclass(frozen=True)
 class ObjectHead:
     content_type: str
     size: int
+    version: str | None = None  # None where the bucket keeps no versions
 
 
 class Storage:
@@ -39,14 +40,14 @@ class Storage:
     def presigned_get(self, ref: ObjectRef, expires_in: int) -> str:
         return str(
             self._s3.generate_presigned_url(
-                "get_object", Params={"Bucket": ref.bucket, "Key": ref.key}, ExpiresIn=expires_in
+                "get_object", Params=ref.locator(), ExpiresIn=expires_in
             )
         )
 
     def head(self, ref: ObjectRef) -> ObjectHead:
         with service_call("S3"):
             try:
-                response = self._s3.head_object(Bucket=ref.bucket, Key=ref.key)
+                response = self._s3.head_object(**ref.locator())
             except Exception as error:
                 if aws_error_code(error) in MISSING_CODES:
                     raise NotFound(f"s3://{ref.bucket}/{ref.key} does not exist") from error
@@ -54,12 +55,13 @@ class Storage:
         return ObjectHead(
             content_type=str(response.get("ContentType") or "application/octet-stream"),
             size=int(response["ContentLength"]),
+            version=response.get("VersionId") if response.get("VersionId") not in (None, "null") else None,
         )
 
     def read(self, ref: ObjectRef) -> bytes:
         with service_call("S3"):
             try:
-                response = self._s3.get_object(Bucket=ref.bucket, Key=ref.key)
+                response = self._s3.get_object(**ref.locator())
             except Exception as error:
                 if aws_error_code(error) in MISSING_CODES:
                     raise NotFound(f"s3://{ref.bucket}/{ref.key} does not exist") from error

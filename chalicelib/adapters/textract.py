@@ -33,7 +33,7 @@ class Textract:
         """The blocks of a single-page document or image."""
         with _document_errors(), service_call("Textract"):
             response = self._textract.detect_document_text(
-                Document={"S3Object": {"Bucket": document.bucket, "Name": document.key}}
+                Document={"S3Object": document.s3_object()}
             )
         return list(response.get("Blocks", []))
 
@@ -41,7 +41,7 @@ class Textract:
         """Start detection of a multi-page document; completion is published to ``topic_arn``."""
         with _document_errors(), service_call("Textract"):
             response = self._textract.start_document_text_detection(
-                DocumentLocation={"S3Object": {"Bucket": document.bucket, "Name": document.key}},
+                DocumentLocation={"S3Object": document.s3_object()},
                 ClientRequestToken=job_tag[:64],
                 JobTag=job_tag[:64],
                 NotificationChannel={"SNSTopicArn": topic_arn, "RoleArn": role_arn},

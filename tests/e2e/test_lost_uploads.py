@@ -120,3 +120,38 @@ def test_the_sweep_leaves_fresh_and_running_jobs_alone(runtime: Any, api: Client
     report = runtime.scheduler.fire("UploadsSweep")
     assert issued["job_id"] not in report["redriven"] + report["expired"] + report["deferred"]
     assert job(api, issued["job_id"])["status"] == "AWAITING_UPLOAD"
+
+
+def test_a_second_post_of_the_form_does_not_change_what_the_job_reads(runtime: Any, api: Client) -> None:
+    import json
+
+    s3 = runtime.aws.client("s3")
+    bucket = runtime.deployment.names["Uploads"]
+    saved = s3.get_bucket_notification_configuration(Bucket=bucket)
+    saved.pop("ResponseMetadata", None)
+    # Given an invoice uploaded, then the same form POSTed again with another file,
+    # before the first upload's event is handled
+    issued = ticket(api)
+    form = issued["upload"]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+    try:
+        assert post_form(form["url"], form["fields"], "invoice.pdf", INVOICE, "application/pdf")[0] == 204
+        key = form["fields"]["key"]
+        first = s3.head_object(Bucket=bucket, Key=key)["VersionId"]
+        assert post_form(form["url"], form["fields"], "invoice.pdf", b"not a pdf at all", "application/pdf")[0] == 204
+    finally:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=saved)
+    assert s3.head_object(Bucket=bucket, Key=key)["VersionId"] != first
+    # When the first upload's event arrives
+    event = json.loads((SAMPLES.parent / "tests" / "events" / "s3_object_created.json").read_text())
+    record = event["Records"][0]["s3"]
+    record["bucket"]["name"], record["object"]["key"], record["object"]["versionId"] = bucket, key, first
+    answer = runtime.aws.client("lambda").invoke(
+        FunctionName=runtime.deployment.names["OnUpload"], Payload=json.dumps(event)
+    )
+    assert "FunctionError" not in answer
+    # Then the job analyses the invoice as it was uploaded, not the later file
+    view = wait_for_job(api, issued["job_id"])
+    assert view["job"]["status"] == "SUCCEEDED", view["job"]
+    assert view["job"]["source"]["version"] == first
+    assert view["job"]["size"] == len(INVOICE)
