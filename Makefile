@@ -6,7 +6,20 @@ STAGE ?= dev
 
 .PHONY: run test lint package bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Offline engines that PyPI has no wheel for come from Debian (local runtime only, never shipped).
+DEBIAN_PACKAGES := apertium-eng-spa
+
+$(VENV)/.system: Makefile
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null) \
+	    || { echo "could not install $$missing: install them with apt-get (offline Translate needs them)"; exit 1; }; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt $(VENV)/.system
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt

@@ -1,10 +1,8 @@
 """`make bench`: every figure the issues budget, printed."""
 
-from bench import bundles, cold_start, end_to_end
+from bench import audio, bundles, chat, cold_start, comprehension, end_to_end, ocr, vision
 
 if __name__ == "__main__":
-    cold_start.main()
-    print()
-    bundles.main()
-    print()
-    end_to_end.main()
+    for benchmark in (cold_start, bundles, end_to_end, ocr, comprehension, vision, audio, chat):
+        benchmark.main()
+        print()

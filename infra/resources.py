@@ -11,6 +11,7 @@ its ARN for topics, roles and state machines.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,23 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Bot:
+    """A Lex V2 bot whose definition is data: ``definition`` holds the ``AWS::Lex::Bot``
+    properties but the stage's ``Name`` and ``RoleArn`` (``BotLocales`` with their intents,
+    sample utterances, slots and slot types). Functions are told the bot's id and its alias's
+    id (settings ``<setting>_id`` and ``<setting>_alias_id``)."""
+
+    logical_id: str
+    setting: str
+    definition: Path
+    purpose: str
+    alias: str = "live"
+
+    def declaration(self) -> dict[str, Any]:
+        return dict(json.loads(self.definition.read_text()))
+
+
+@dataclass(frozen=True)
 class Stack:
     buckets: tuple[Bucket, ...]
     tables: tuple[Table, ...]
@@ -174,6 +192,7 @@ class Stack:
     state_machines: tuple[StateMachine, ...]
     rules: tuple[EventRule, ...] = ()
     schedules: tuple[Schedule, ...] = ()
+    bots: tuple[Bot, ...] = ()
 
     def function(self, logical_id: str) -> Function:
         return next(f for f in self.functions if f.logical_id == logical_id)
@@ -371,6 +390,14 @@ STACK = Stack(
             purpose="No upload lost, no job waiting for ever: the sweep behind the S3 events.",
             function="ReconcileUploads",
             minutes=10,
+        ),
+    ),
+    bots=(
+        Bot(
+            "Chatbot",
+            setting="chat_bot",
+            definition=ROOT / "infra" / "bots" / "insight.json",
+            purpose="Insight's assistant: job status, job results, new analyses (its code hook comes with issue 4).",
         ),
     ),
 )

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.resources import (
+    Bot,
     Bucket,
     EventRule,
     Function,
@@ -150,7 +151,56 @@ def setting_value(resource: Bucket | Table | Topic | ServiceRole | StateMachine,
 def environment(stack: Stack, options: StageOptions) -> Json:
     """The same variables for every function, as the local runtime does."""
     settings = {env_name(r.setting): setting_value(r, options.stage) for r in stack.settings_resources()}
+    for bot in stack.bots:
+        settings[env_name(f"{bot.setting}_id")] = ref(bot.logical_id)  # a bot's Ref is its id
+        settings[env_name(f"{bot.setting}_alias_id")] = {"Fn::GetAtt": [bot_alias_id(bot), "BotAliasId"]}
     return {**options.environment, **settings}
+
+
+# --- Lex ------------------------------------------------------------------------------------
+
+
+def bot_alias_id(bot: Bot) -> str:
+    return f"{bot.logical_id}Alias"
+
+
+def bot_resources(bot: Bot, options: StageOptions) -> Json:
+    """The bot built from its declaration, a numbered version of its locales, the alias that
+    points at it, and the role Lex assumes (no permissions: a text bot calls nothing)."""
+    declaration = bot.declaration()
+    version = f"{bot.logical_id}Version"
+    return {
+        role_id(bot.logical_id): {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"AssumeRolePolicyDocument": trust("lexv2.amazonaws.com")},
+        },
+        bot.logical_id: {
+            "Type": "AWS::Lex::Bot",
+            "Properties": {
+                "Name": physical_name(options.stage, bot.logical_id),
+                "RoleArn": arn(role_id(bot.logical_id)),
+                **declaration,
+            },
+        },
+        version: {
+            "Type": "AWS::Lex::BotVersion",
+            "Properties": {
+                "BotId": ref(bot.logical_id),
+                "BotVersionLocaleSpecification": [
+                    {"LocaleId": locale["LocaleId"], "BotVersionLocaleDetails": {"SourceBotVersion": "DRAFT"}}
+                    for locale in declaration["BotLocales"]
+                ],
+            },
+        },
+        bot_alias_id(bot): {
+            "Type": "AWS::Lex::BotAlias",
+            "Properties": {
+                "BotId": ref(bot.logical_id),
+                "BotAliasName": bot.alias,
+                "BotVersion": {"Fn::GetAtt": [version, "BotVersion"]},
+            },
+        },
+    }
 
 
 # --- IAM ------------------------------------------------------------------------------------
@@ -477,6 +527,8 @@ def merge_template(stack: Stack, options: StageOptions) -> Json:
         resources.update(state_machine_resources(machine, options))
     for rule in (*stack.rules, *stack.schedules):
         resources.update(rule_resources(rule, stack, options))
+    for bot in stack.bots:
+        resources.update(bot_resources(bot, options))
     outputs = {
         r.logical_id: {"Description": r.purpose, "Value": setting_value(r, options.stage)}
         for r in stack.settings_resources()

@@ -352,6 +352,7 @@ def ai_services() -> None:
     for response_class, operations in services.operation_tables():
         for operation, handler in operations.items():
             _answer(response_class, operation, handler)
+    services.install_rest_operations()
 
 
 def _answer(response_class: type, operation: str, handler: Callable[[Any, dict[str, Any]], dict[str, Any]]) -> None:
@@ -364,6 +365,27 @@ def _answer(response_class: type, operation: str, handler: Callable[[Any, dict[s
 
     method.__name__ = camelcase_to_underscores(operation)
     setattr(response_class, method.__name__, method)
+
+
+def translate_and_lex_runtime() -> None:
+    """moto has no Amazon Translate and no Lex V2 runtime. Its server picks a backend from the
+    request's host or SigV4 service: ``translate`` names none (the request falls through to S3),
+    and the runtime's ``lex`` is taken by the Lex V2 models backend, which knows no sessions.
+    Route both to the offline engines (``insight_local.ai.missing_services``), ahead of moto's
+    dispatch; every other request, the models API's included, goes on to moto as before."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    from insight_local.ai import missing_services
+
+    original = DomainDispatcherApplication.get_application
+
+    def get_application(self: Any, environ: dict[str, Any]) -> Any:
+        service = missing_services.service_of(environ)
+        if service is None:
+            return original(self, environ)
+        return missing_services.application(service)
+
+    DomainDispatcherApplication.get_application = get_application
 
 
 def _json_default(value: Any) -> Any:
@@ -383,4 +405,5 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     eventbridge_lambda_targets,
     execution_status_events,
     ai_services,
+    translate_and_lex_runtime,
 )

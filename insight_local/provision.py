@@ -26,6 +26,7 @@ from infra.resources import (
     table_definition,
 )
 from infra.template import event_pattern
+from insight_local.ai import missing_services
 from insight_local.server import ACCOUNT, REGION, LocalAWS
 
 LAMBDA_ROLE = "insight-local-lambda"
@@ -95,6 +96,18 @@ def provision(
     names, arns = deployment.names, deployment.arns
     iam, s3, dynamodb, sns = aws.client("iam"), aws.client("s3"), aws.client("dynamodb"), aws.client("sns")
     lambda_role = iam.create_role(RoleName=LAMBDA_ROLE, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+
+    # Bots first: their ids come from CreateBot, and every function is told them.
+    for bot in stack.bots:
+        bot_role = iam.create_role(
+            RoleName=physical_name(stage, f"{bot.logical_id}Role"),
+            AssumeRolePolicyDocument=json.dumps(TRUST).replace("lambda.amazonaws.com", "lexv2.amazonaws.com"),
+        )["Role"]["Arn"]
+        bot_id, alias_id = missing_services.create_bot(
+            aws.client("lexv2-models"), physical_name(stage, bot.logical_id), bot.declaration(), bot_role, bot.alias
+        )
+        deployment.environment[env_name(f"{bot.setting}_id")] = bot_id
+        deployment.environment[env_name(f"{bot.setting}_alias_id")] = alias_id
 
     for role in stack.roles:
         trust = json.loads(json.dumps(TRUST).replace("lambda.amazonaws.com", role.service))

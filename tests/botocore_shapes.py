@@ -24,6 +24,12 @@ def check_shape(value: Any, shape: Any, path: str = "$") -> None:
         assert len(value) >= shape.metadata.get("min", 0), f"{path}: fewer items than {shape.metadata['min']}"
         for index, item in enumerate(value):
             check_shape(item, shape.member, f"{path}[{index}]")
+    elif kind == "map":
+        assert isinstance(value, dict), f"{path}: expected a map, got {type(value).__name__}"
+        for key, item in value.items():
+            check_shape(key, shape.key, f"{path}.<key>")
+            if item is not None:  # Lex sends null for an unfilled slot
+                check_shape(item, shape.value, f"{path}[{key!r}]")
     elif kind == "string":
         assert isinstance(value, str), f"{path}: expected a string, got {type(value).__name__}"
         assert len(value) >= shape.metadata.get("min", 0), f"{path}: shorter than {shape.metadata['min']}"

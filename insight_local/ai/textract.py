@@ -9,9 +9,13 @@ ready to be serialised by the moto backend:
   and decoding the fonts, so every glyph gets its real position and advance width. Glyphs are
   grouped into LINE blocks (same baseline, no wide horizontal gap) and WORD blocks (split on
   whitespace and on visible gaps), in reading order top to bottom, left to right.
-* Images (PNG, JPEG, TIFF) and PDF pages without a text layer (scans) need OCR, which this
-  engine does not have yet: they raise ``UnsupportedDocumentException`` from :func:`_ocr_image`
-  / :func:`_ocr_unavailable`, the two places where an OCR engine plugs in.
+* Images (PNG, JPEG, TIFF, each page of a multi-page TIFF) are read by OCR
+  (:mod:`insight_local.ai.ocr`, PP-OCRv4 models shipped in the ``rapidocr-onnxruntime`` wheel):
+  LINE and WORD blocks with the recogniser's confidence, in reading order (columns of prose
+  read column by column).
+* PDF pages without a text layer (scans) are read by OCR of the images they paint (image
+  XObjects, also inside forms, and inline images), each placed on the page through the
+  transformation matrix it was painted with.
 
 Geometry follows Textract: ``BoundingBox`` and ``Polygon`` are ratios of the page (0..1) with the
 origin at the top-left corner of the page as displayed (CropBox, ``/Rotate`` applied).
@@ -24,15 +28,20 @@ input                                           code
 empty, or not PDF/PNG/JPEG/TIFF                 UnsupportedDocumentException
 password-protected (encrypted) PDF              UnsupportedDocumentException
 truncated or otherwise unreadable PDF           BadDocumentException
-image, or a PDF page without a text layer       UnsupportedDocumentException (no OCR)
+damaged or truncated image                      BadDocumentException
+scanned page whose image cannot be decoded      UnsupportedDocumentException
+(e.g. JBIG2), so cannot be rasterised
 DetectDocumentText with more than one page      UnsupportedDocumentException
+(PDF or multi-page TIFF)
 DetectDocumentText with more than 10 MB         DocumentTooLargeException
 bad MaxResults / NextToken when paginating      InvalidParameterException
 ==============================================  ==================================
 
 Known limits: rotated text (other than through the page's ``/Rotate``) is skipped, Type 3 glyph
 heights are estimated, right-to-left and vertical writing are laid out left to right, and text in
-annotation appearance streams (filled form fields) is not read.
+annotation appearance streams (filled form fields) is not read. OCR reads upright printed text;
+a page that draws its text as vector paths without any image has no text to read here (there is
+no rasteriser for vector graphics), and a page with a text layer is never OCR'd.
 """
 
 from __future__ import annotations
@@ -44,9 +53,11 @@ import json
 import logging
 import math
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, cast
+from typing import Any, cast
 
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject
 
@@ -54,6 +65,9 @@ from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, Indirect
 # pypdf's Font class; it is not re-exported by pypdf.generic, hence the private module. pypdf is
 # pinned exactly in requirements-dev.txt.
 from pypdf.generic._font import Font
+
+from insight_local.ai import ocr
+from insight_local.ai.geometry import box_geometry
 
 __all__ = [
     "DocumentText",
@@ -101,19 +115,27 @@ class DocumentText:
     """
 
     pages: list[list[dict[str, Any]]]
+    aspects: list[float] = field(default_factory=list)  # each page's width / height, as displayed
 
     @classmethod
     def from_bytes(cls, document: bytes, *, max_pages: int | None = None) -> DocumentText:
         """Extract the text of ``document``; more than ``max_pages`` pages is unsupported."""
         kind = _sniff(document)
         if kind in ("png", "jpeg", "tiff"):
-            if max_pages is not None and kind == "tiff" and _tiff_page_count(document) > max_pages:
-                raise _too_many_pages(max_pages)
-            return cls([_ocr_image(document)])
+            frames = _image_frames(document)
+            if max_pages is not None and len(frames) > max_pages:
+                raise _too_many_pages(max_pages, len(frames))
+            return cls(
+                [_ocr_image(frame, number) for number, frame in enumerate(frames, start=1)],
+                [frame.width / max(frame.height, 1) for frame in frames],
+            )
         pages = _open_pdf(document)
         if max_pages is not None and len(pages) > max_pages:
             raise _too_many_pages(max_pages, len(pages))
-        return cls([_pdf_page_blocks(page, number) for number, page in enumerate(pages, start=1)])
+        return cls(
+            [_pdf_page_blocks(page, number) for number, page in enumerate(pages, start=1)],
+            [_pdf_page_aspect(page) for page in pages],
+        )
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
@@ -172,31 +194,108 @@ def get_document_text_detection_response(
     pages: list[list[dict[str, Any]]], max_results: int | None = None, next_token: str | None = None
 ) -> dict[str, Any]:
     """A GetDocumentTextDetection response for a SUCCEEDED job whose result is ``pages``."""
+    return succeeded_job_response(pages, max_results, next_token, "DetectDocumentTextModelVersion")
+
+
+def succeeded_job_response(
+    pages: list[list[dict[str, Any]]], max_results: int | None, next_token: str | None, model_version_key: str
+) -> dict[str, Any]:
+    """A Get* response of a SUCCEEDED asynchronous job: a page of its blocks, with the API's
+    own model version key."""
     blocks, token = paginate_blocks(pages, max_results, next_token)
     response: dict[str, Any] = {
         "DocumentMetadata": {"Pages": len(pages)},
         "JobStatus": "SUCCEEDED",
         "Blocks": blocks,
-        "DetectDocumentTextModelVersion": MODEL_VERSION,
+        model_version_key: MODEL_VERSION,
     }
     if token is not None:
         response["NextToken"] = token
     return response
 
 
-# --------------------------------------------------------------------------- OCR (not yet)
+# --------------------------------------------------------------------------- OCR
 
 
-def _ocr_image(data: bytes) -> list[dict[str, Any]]:
-    """Blocks (PAGE, LINE, WORD; ``Page`` 1) for an image. Replace with a real OCR engine."""
-    raise _ocr_unavailable("images (PNG, JPEG, TIFF)")
+def _image_frames(document: bytes) -> list[Image.Image]:
+    """The pages of an image document (one, or each page of a multi-page TIFF), decoded."""
+    try:
+        with Image.open(io.BytesIO(document)) as image:
+            frames = []
+            for index in range(getattr(image, "n_frames", 1)):
+                image.seek(index)
+                frame = image.copy()
+                frame.load()
+                frames.append(frame)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise TextractError(
+            "BadDocumentException", f"Unable to read the document: the image is damaged or truncated ({error})."
+        ) from error
+    return frames
 
 
-def _ocr_unavailable(what: str) -> TextractError:
+def _ocr_image(image: Image.Image, number: int) -> list[dict[str, Any]]:
+    """Blocks (PAGE, LINE, WORD) for one image page, by OCR."""
+    page = ocr.recognise(image)
+    width, height = float(page.width), float(page.height)
+
+    def geometry(box: ocr.Box) -> dict[str, Any]:
+        return box_geometry(box[0] / width, box[1] / height, box[2] / width, box[3] / height)
+
+    return _ocr_blocks(page.lines, geometry, box_geometry(0.0, 0.0, 1.0, 1.0), number)
+
+
+def _ocr_blocks(
+    lines: Sequence[ocr.OcrLine],
+    geometry: Callable[[ocr.Box], dict[str, Any]],
+    page_geometry: dict[str, Any],
+    number: int,
+) -> list[dict[str, Any]]:
+    """PAGE, LINE and WORD blocks of OCR'd lines (in reading order); ``geometry`` places a box."""
+    page_block: dict[str, Any] = {
+        "BlockType": "PAGE",
+        "Geometry": page_geometry,
+        "Id": str(uuid.uuid4()),
+        "Page": number,
+    }
+    line_blocks: list[dict[str, Any]] = []
+    word_blocks: list[dict[str, Any]] = []
+    for line in lines:
+        word_ids = []
+        for word in line.words:
+            word_ids.append(str(uuid.uuid4()))
+            word_blocks.append(
+                {
+                    "BlockType": "WORD",
+                    "Confidence": float(word.confidence),
+                    "Text": word.text,
+                    "TextType": "PRINTED",
+                    "Geometry": geometry(word.box),
+                    "Id": word_ids[-1],
+                    "Page": number,
+                }
+            )
+        line_blocks.append(
+            {
+                "BlockType": "LINE",
+                "Confidence": float(line.confidence),
+                "Text": line.text,
+                "Geometry": geometry(line.box),
+                "Id": str(uuid.uuid4()),
+                "Relationships": [{"Type": "CHILD", "Ids": word_ids}],
+                "Page": number,
+            }
+        )
+    if line_blocks:
+        page_block["Relationships"] = [{"Type": "CHILD", "Ids": [b["Id"] for b in line_blocks]}]
+    return [page_block, *line_blocks, *word_blocks]
+
+
+def _cannot_rasterise(number: int, reason: str) -> TextractError:
     return TextractError(
         "UnsupportedDocumentException",
-        f"Request has unsupported document format: OCR of {what} is not available in the offline "
-        "Textract engine yet; only PDFs with a text layer can be read.",
+        f"Request has unsupported document format: page {number} has no text layer and its scanned image "
+        f"cannot be rasterised by the offline Textract engine ({reason}).",
     )
 
 
@@ -220,18 +319,6 @@ def _sniff(document: bytes) -> str:
         "UnsupportedDocumentException",
         "Request has unsupported document format: documents must be PDF, PNG, JPEG or TIFF.",
     )
-
-
-def _tiff_page_count(data: bytes) -> int:
-    order: Literal["little", "big"] = "little" if data[:2] == b"II" else "big"
-    count, offset, seen = 0, int.from_bytes(data[4:8], order), set()
-    while offset and offset + 2 <= len(data) and offset not in seen and count < 10_000:
-        seen.add(offset)
-        count += 1
-        entries = int.from_bytes(data[offset : offset + 2], order)
-        next_at = offset + 2 + 12 * entries
-        offset = int.from_bytes(data[next_at : next_at + 4], order) if next_at + 4 <= len(data) else 0
-    return max(count, 1)
 
 
 def _too_many_pages(limit: int, pages: int | None = None) -> TextractError:
@@ -411,6 +498,9 @@ class _Interpreter:
     glyphs: list[_Glyph] = field(default_factory=list)
     shown_text: bool = False  # text operators painted something (even if not upright)
     painted_image: bool = False
+    # Images painted: (image XObject, or the index of an inline image of the page, and the CTM)
+    images: list[tuple[Any, Matrix]] = field(default_factory=list)
+    _inline_images: int = 0
     _fonts: dict[Any, _FontInfo] = field(default_factory=dict)
 
     def run(self, content: ContentStream, resources: DictionaryObject, ctm: Matrix, depth: int = 0) -> None:
@@ -463,6 +553,9 @@ class _Interpreter:
                 self._do(resources, operands[0], state.ctm, depth)
             elif operator == b"INLINE IMAGE":
                 self.painted_image = True
+                if depth == 0:  # pypdf decodes the inline images of the page itself
+                    self.images.append((self._inline_images, state.ctm))
+                    self._inline_images += 1
 
     def _font(self, resources: DictionaryObject, name: Any) -> _FontInfo:
         fonts = resources.get("/Font")
@@ -524,6 +617,7 @@ class _Interpreter:
         subtype = xobject.get("/Subtype")
         if subtype == "/Image":
             self.painted_image = True
+            self.images.append((xobject, ctm))
         elif subtype == "/Form" and depth < _MAX_FORM_DEPTH:
             matrix = _matrix(list(xobject.get("/Matrix", _IDENTITY)))
             form_resources = xobject.get("/Resources")
@@ -547,11 +641,71 @@ def _pdf_page_blocks(page: Any, number: int) -> list[dict[str, Any]]:
         raise
     except Exception as error:  # pypdf raises many types for damaged files
         raise TextractError("BadDocumentException", f"Unable to read page {number} of the document: {error}") from error
-    if not interpreter.shown_text and interpreter.painted_image:
-        raise _ocr_unavailable(f"scanned PDF pages (page {number} has no text layer)")
     frame = _PageFrame(box, rotation)
+    if not interpreter.shown_text and interpreter.painted_image:
+        return _scanned_page_blocks(page, number, interpreter.images, frame)
     lines = _layout([g for g in interpreter.glyphs if frame.contains(g)])
     return _page_blocks(lines, frame, number)
+
+
+def _pdf_page_aspect(page: Any) -> float:
+    try:
+        frame = _PageFrame([float(v) for v in page.cropbox], int(page.rotation or 0) % 360)
+    except Exception:  # the page was read already; a box pypdf cannot give is no reason to fail here
+        return 1.0
+    return frame.height / frame.width if frame.rotation in (90, 270) else frame.width / frame.height
+
+
+_MIN_SCAN_SIDE = 16  # images smaller than this (pixels) hold no readable text
+
+
+def _scanned_page_blocks(
+    page: Any, number: int, images: list[tuple[Any, Matrix]], frame: _PageFrame
+) -> list[dict[str, Any]]:
+    """Blocks for a page without a text layer: OCR of each image it paints, placed on the page.
+
+    Boxes are mapped from image pixels to PDF user space with the matrix the image was painted
+    with (the unit square holds the image, its first row at the top), then ordered together."""
+    placed: list[ocr.OcrLine] = []
+    for source, ctm in images:
+        image = _decode_image(page, number, source)
+        width, height = image.size
+        if min(width, height) < _MIN_SCAN_SIDE:
+            continue
+
+        def to_user(box: ocr.Box, width: int = width, height: int = height, ctm: Matrix = ctm) -> ocr.Box:
+            # user space, flipped so that y grows downwards (reading order works top-down)
+            corners = [_apply(ctm, x / width, 1 - y / height) for x in box[0::2] for y in box[1::2]]
+            xs, ys = [c[0] for c in corners], [-c[1] for c in corners]
+            return (min(xs), min(ys), max(xs), max(ys))
+
+        for line in ocr.recognise(image).lines:
+            words = tuple(replace(word, box=to_user(word.box)) for word in line.words)
+            placed.append(replace(line, box=to_user(line.box), words=words))
+    ordered = ocr.order_lines(placed, box=lambda line: line.box, words=lambda line: len(line.words))
+
+    def geometry(box: ocr.Box) -> dict[str, Any]:
+        return frame.geometry(box[0], -box[3], box[2], -box[1])
+
+    page_geometry = frame.geometry(frame.box[0], frame.box[1], frame.box[2], frame.box[3])
+    return _ocr_blocks(ordered, geometry, page_geometry, number)
+
+
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return (x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5])
+
+
+def _decode_image(page: Any, number: int, source: Any) -> Image.Image:
+    """The PIL image of an image XObject, or of the page's inline image number ``source``."""
+    try:
+        # an inline image: pypdf decodes the page's inline images, named ~0~, ~1~... in their order
+        image = page.images[f"~{source}~"].image if isinstance(source, int) else source.decode_as_image()
+    except Exception as error:  # pypdf and Pillow raise many types for filters they cannot decode
+        filters = source.get("/Filter") if isinstance(source, DictionaryObject) else "inline image"
+        raise _cannot_rasterise(number, f"{filters}: {error}") from error
+    if image is None:
+        raise _cannot_rasterise(number, "the image's encoding is not supported")
+    return cast(Image.Image, image)
 
 
 @dataclass

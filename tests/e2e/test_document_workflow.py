@@ -145,12 +145,18 @@ def test_a_failed_asynchronous_detection_fails_the_job(runtime: Any, api: Client
     import io
 
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
 
-    # Given a two-page scan: pages with no text layer, which the offline engine cannot read
+    # Given a two-page scan (pages with no text layer) whose image is JBIG2 data that cannot be
+    # decoded, so the offline engine cannot rasterise the pages for OCR
     writer = PdfWriter()
     page = PdfReader(SAMPLES / "bad" / "scanned_no_text.pdf").pages[0]
     writer.add_page(page)
     writer.add_page(page)
+    for added in writer.pages:
+        xobjects: Any = added["/Resources"]["/XObject"]  # type: ignore[index]
+        for image in xobjects.values():
+            image.get_object()[NameObject("/Filter")] = NameObject("/JBIG2Decode")
     buffer = io.BytesIO()
     writer.write(buffer)
     # When it is uploaded

@@ -294,6 +294,32 @@ def test_gap_ai_services(aws: LocalAWS) -> None:
         "Blocks"
     ]
     assert "INV-2026-0042" in " ".join(b["Text"] for b in blocks if b["BlockType"] == "LINE")
+    # moto's Polly answers eight zero bytes whatever the text; the offline engine speaks it
+    marks = aws.client("polly").synthesize_speech(
+        Text="Hello there.", VoiceId="Joanna", OutputFormat="json", SpeechMarkTypes=["word"]
+    )["AudioStream"].read()
+    assert [json.loads(line)["value"] for line in marks.decode().splitlines()] == ["Hello", "there"]
+
+
+def test_gap_translate_and_lex_runtime(aws: LocalAWS) -> None:
+    from insight_local.ai import missing_services
+
+    # Given a bot made with the Lex V2 models API, which moto has
+    declaration = json.loads((ROOT / "infra" / "bots" / "insight.json").read_text())
+    bot_id, alias_id = missing_services.create_bot(aws.client("lexv2-models"), "gap-bot", declaration, ROLE)
+    # When its runtime is asked, as a Lambda would ask it
+    answer = aws.client("lexv2-runtime").recognize_text(
+        botId=bot_id, botAliasId=alias_id, localeId="en_US", sessionId="gap-1", text="start an analysis of minutes.pdf"
+    )
+    # Then the offline runtime answers, and the models API still answers for the same bot
+    assert answer["sessionState"]["intent"]["slots"]["FileName"]["value"]["interpretedValue"] == "minutes.pdf"
+    assert aws.client("lexv2-models").describe_bot(botId=bot_id)["botName"] == "gap-bot"
+    # And Translate answers too: the same language comes back as it is, a pair it lacks is refused
+    translate = aws.client("translate")
+    same = translate.translate_text(Text="Bonjour", SourceLanguageCode="fr", TargetLanguageCode="fr")
+    assert same["TranslatedText"] == "Bonjour"
+    with pytest.raises(translate.exceptions.UnsupportedLanguagePairException):
+        translate.translate_text(Text="Bonjour", SourceLanguageCode="fr", TargetLanguageCode="ja")
 
 
 GAP_TESTS = sorted(name for name in dir(sys.modules[__name__]) if name.startswith("test_gap_"))

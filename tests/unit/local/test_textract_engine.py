@@ -21,6 +21,7 @@ from insight_local.ai.textract import (
     paginate_blocks,
 )
 from tests.botocore_shapes import check_shape
+from tests.minimal_pdf import write_pdf
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 TEXTRACT = botocore.session.get_session().get_service_model("textract")
@@ -291,7 +292,6 @@ def test_pagination_rejects_bad_parameters(report_pages: list[list[dict[str, Any
         ("bad/truncated.pdf", "BadDocumentException", "truncated"),
         ("bad/not_a_png.png", "UnsupportedDocumentException", "unsupported document format"),
         ("bad/empty.pdf", "UnsupportedDocumentException", "empty"),
-        ("bad/scanned_no_text.pdf", "UnsupportedDocumentException", "OCR"),
     ],
 )
 def test_bad_documents_raise_the_textract_error(name: str, code: str, hint: str) -> None:
@@ -311,15 +311,23 @@ def test_bad_documents_raise_the_textract_error(name: str, code: str, hint: str)
     [b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"II*\x00", b"MM\x00*"],
     ids=["png", "jpeg", "tiff", "tiff-big-endian"],
 )
-def test_images_need_ocr_which_is_not_available_offline(header: bytes) -> None:
-    # Given an image (recognised by its magic bytes)
+def test_a_damaged_image_is_a_bad_document(header: bytes) -> None:
+    # Given an image by its magic bytes, whose data is garbage
     document = header + bytes(64)
     # When its text is detected
     with pytest.raises(TextractError) as raised:
         detect_document_text(document)
-    # Then the engine says OCR is not available yet
-    assert raised.value.code == "UnsupportedDocumentException"
-    assert "OCR" in raised.value.message and "not available" in raised.value.message
+    # Then it fails as an unreadable document, not as an unsupported format
+    assert raised.value.code == "BadDocumentException"
+    assert "damaged" in raised.value.message
+
+
+def test_a_scanned_page_whose_image_holds_no_text_has_no_lines() -> None:
+    # Given a page without a text layer that paints only an 8 x 8 grey image
+    # When its text is detected
+    response = detect_document_text(sample("bad/scanned_no_text.pdf"))
+    # Then it is read as a scan (no error), and there is nothing to read on it
+    assert [b["BlockType"] for b in response["Blocks"]] == ["PAGE"]
 
 
 def test_a_pdf_with_only_an_owner_password_is_read() -> None:
@@ -368,16 +376,7 @@ def tiny_pdf(content: bytes, extra_resources: bytes = b"", extra_objects: tuple[
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         *extra_objects,
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return write_pdf(objects)
 
 
 def test_tj_gaps_split_words_and_wide_gaps_split_lines() -> None:
