@@ -19,7 +19,7 @@ from insight_local.runtime import Runtime
 from insight_local.uploading import post_form
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-DEMO = ("invoice.pdf", "report.pdf", "bad/not_a_png.png")
+DEMO = ("invoice.pdf", "report.pdf", "invoice-scan.png", "bad/not_a_png.png")
 
 
 def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:

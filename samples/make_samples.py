@@ -14,6 +14,9 @@ Outputs (re-running produces byte-identical files):
 * ``bad/not_a_png.png``           a plain text file with a .png name
 * ``bad/empty.pdf``               0 bytes
 * ``bad/scanned_no_text.pdf``     one page that only paints an image (no text layer)
+* ``invoice-scan.png``            a photographed-style invoice (no text layer: read by OCR),
+                                  drawn by ``bench.inputs.text_images`` with Pillow and
+                                  DejaVu fonts (the dev dependencies; the one exception)
 
 The PDFs are written by the small generator below (text objects using the standard-14
 fonts Helvetica and Helvetica-Bold with WinAnsiEncoding, a classic xref table), so no
@@ -756,6 +759,10 @@ def main() -> None:
         bad / "empty.pdf": b"",
         bad / "scanned_no_text.pdf": scanned_page_pdf(),
     }
+    from bench.inputs.text_images import encode
+    from bench.inputs.text_images import invoice_page as invoice_image
+
+    outputs[SAMPLES_DIR / "invoice-scan.png"] = encode(invoice_image().image, optimize=True)
     for path, data in outputs.items():
         path.write_bytes(data)
         print(f"{path.relative_to(SAMPLES_DIR.parent)}: {len(data)} bytes")

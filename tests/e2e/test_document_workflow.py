@@ -49,6 +49,28 @@ def test_an_uploaded_invoice_is_analysed(runtime: Any, api: Client) -> None:
     assert view["results_url"].startswith("http://127.0.0.1")
 
 
+def test_a_scanned_invoice_is_read_by_ocr(runtime: Any, api: Client) -> None:
+    from bench.inputs.text_images import encode, invoice_page, scanned_pdf
+
+    page = invoice_page()
+    for file_name, data, content_type in (
+        ("invoice-scan.png", encode(page.image), "image/png"),
+        ("invoice-scan.pdf", scanned_pdf([page.image]), "application/pdf"),
+    ):
+        # Given an invoice with no text layer, as a photo and as a scanned PDF
+        # When it is uploaded
+        job_id = upload(api, file_name, data, content_type)
+        # Then OCR read it: the job SUCCEEDED and its results hold the invoice's number, date,
+        # customer and amounts, and Comprehend found the date and the customer's name
+        view = wait_for_job(api, job_id)
+        assert view["job"]["status"] == "SUCCEEDED", view["job"]
+        results = results_of(runtime, view)
+        for expected in ("INV-2026-0042", "March 14, 2026", "Maria Anders", "264.00", "PO-7781"):
+            assert expected in results["text"], (file_name, expected, results["text"])
+        assert any(e["Type"] == "DATE" and "March 14, 2026" in e["Text"] for e in results["entities"])
+        assert any(e["Type"] == "NAME" for e in results["pii_entities"])
+
+
 def execution_of(runtime: Any, job_id: str) -> str:
     machine = runtime.deployment.arns["DocumentWorkflow"]
     return f"{machine.replace(':stateMachine:', ':execution:')}:{job_id}"
