@@ -301,6 +301,39 @@ def eventbridge_lambda_targets() -> None:
     Rule.send_to_targets = send_to_targets
 
 
+def disabled_rules_deliver_nothing() -> None:
+    """moto's EventBridge sends events to the targets of a DISABLED rule as to an enabled one.
+    AWS delivers nothing through a disabled rule (the tests switch a rule off to lose an event
+    on purpose, as an outage would)."""
+    from moto.events.models import Rule
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if self.state != "ENABLED":
+            return
+        original(self, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets
+
+
+def schedules_receive_no_events() -> None:
+    """moto treats a scheduled rule (``ScheduleExpression``, no ``EventPattern``) as a pattern
+    that matches every event: each event put on the bus (a Transcribe job's end, an
+    execution's status) invokes the schedule's function. On AWS a schedule only fires on its
+    schedule; events never reach it."""
+    from moto.events.models import Rule
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if self.scheduled_expression and not self.event_pattern.get_pattern():
+            return
+        original(self, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets
+
+
 def execution_status_events() -> None:
     """moto's Step Functions publishes no "Step Functions Execution Status Change" event when
     an execution ends, so rules on it (Insight's safety net for executions that fail,
@@ -403,6 +436,8 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     named_executions,
     task_failure_cause,
     eventbridge_lambda_targets,
+    disabled_rules_deliver_nothing,
+    schedules_receive_no_events,
     execution_status_events,
     ai_services,
     translate_and_lex_runtime,

@@ -261,6 +261,43 @@ def test_gap_eventbridge_lambda_targets(aws: LocalAWS) -> None:
     assert event["detail"] == {"order": 7}
 
 
+def test_gap_disabled_rules_deliver_nothing(aws: LocalAWS) -> None:
+    # Given a rule whose target is a function, switched off
+    route(aws, "switched-off", {"source": ["shop.refunds"]}, function(aws, "recorder", "record"))
+    events = aws.client("events")
+    events.disable_rule(Name="switched-off")
+    # When a matching event is put
+    events.put_events(Entries=[{"Source": "shop.refunds", "DetailType": "Refund", "Detail": json.dumps({"n": 1})}])
+    time.sleep(0.5)
+    # Then nothing is delivered; once the rule is on again, the next event is
+    assert handlers.received == []
+    events.enable_rule(Name="switched-off")
+    events.put_events(Entries=[{"Source": "shop.refunds", "DetailType": "Refund", "Detail": json.dumps({"n": 2})}])
+    eventually(lambda: handlers.received)
+    assert [event["detail"] for event in handlers.received] == [{"n": 2}]
+
+
+def test_gap_schedules_receive_no_events(aws: LocalAWS) -> None:
+    # Given a scheduled rule (no event pattern) whose target is a function, and a rule on a
+    # service's events whose target is the same function
+    events = aws.client("events")
+    recorder = function(aws, "recorder", "record")
+    events.put_rule(Name="every-5-minutes", ScheduleExpression="rate(5 minutes)")
+    events.put_targets(Rule="every-5-minutes", Targets=[{"Id": "recorder", "Arn": recorder}])
+    route(aws, "jobs-ended", {"source": ["shop.jobs"]}, recorder)
+    try:
+        # When a service's event is put on the bus
+        events.put_events(Entries=[{"Source": "shop.jobs", "DetailType": "Job Ended", "Detail": json.dumps({"n": 3})}])
+        eventually(lambda: handlers.received)
+        time.sleep(0.5)
+        # Then only the rule whose pattern matches delivers it: the schedule does not
+        assert [event["detail"] for event in handlers.received] == [{"n": 3}]
+    finally:
+        for rule in ("every-5-minutes", "jobs-ended"):
+            events.remove_targets(Rule=rule, Ids=["recorder"])
+            events.delete_rule(Name=rule)
+
+
 def test_gap_execution_status_events(aws: LocalAWS) -> None:
     # Given a rule on the end of a state machine's executions
     sfn = aws.client("stepfunctions")
