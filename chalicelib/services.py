@@ -7,8 +7,12 @@ from functools import lru_cache
 
 from chalicelib.adapters.comprehend import Comprehend
 from chalicelib.adapters.jobs_table import JobsTable
+from chalicelib.adapters.polly import Polly
+from chalicelib.adapters.rekognition import Rekognition
 from chalicelib.adapters.storage import Storage
 from chalicelib.adapters.textract import Textract
+from chalicelib.adapters.transcribe import Transcribe
+from chalicelib.adapters.translate import Translate
 from chalicelib.adapters.workflows import Workflows
 from chalicelib.clients import aws
 from chalicelib.settings import get_settings
@@ -40,7 +44,42 @@ def comprehend() -> Comprehend:
     return Comprehend(aws("comprehend"))
 
 
+@lru_cache(maxsize=1)
+def rekognition() -> Rekognition:
+    return Rekognition(aws("rekognition"))
+
+
+@lru_cache(maxsize=1)
+def transcribe() -> Transcribe:
+    return Transcribe(aws("transcribe"))
+
+
+@lru_cache(maxsize=1)
+def translate() -> Translate:
+    return Translate(aws("translate"))
+
+
+@lru_cache(maxsize=1)
+def polly() -> Polly:
+    return Polly(aws("polly"))
+
+
+FACTORIES = (
+    jobs_table,
+    storage,
+    workflows,
+    textract,
+    comprehend,
+    rekognition,
+    transcribe,
+    translate,
+    polly,
+    aws,
+    get_settings,
+)
+
+
 def reset() -> None:
     """Forget every adapter, client and the settings (tests change the environment)."""
-    for factory in (jobs_table, storage, workflows, textract, comprehend, aws, get_settings):
+    for factory in FACTORIES:
         factory.cache_clear()

@@ -14,18 +14,21 @@ from chalicelib.clock import now
 from chalicelib.errors import InsightError, InvalidRequest, NotFound, ServiceThrottled, ServiceUnavailable
 from chalicelib.models import (
     DocumentExecution,
+    ImageExecution,
     Job,
     JobError,
     JobKind,
+    JobOptions,
     JobStatus,
     JobStep,
+    MediaExecution,
     ObjectRef,
     UploadRequest,
     UploadsReconciled,
     UploadTicket,
 )
 from chalicelib.observability import logger, metrics
-from chalicelib.settings import get_settings
+from chalicelib.settings import Settings, get_settings
 
 UPLOAD_PREFIX = "uploads/"
 UPLOAD_KEY = re.compile(r"^uploads/(?P<job_id>[0-9a-f]{32})/(?P<file_name>[^/]+)$")
@@ -35,6 +38,57 @@ def upload_key(job_id: str, file_name: str) -> str:
     return f"{UPLOAD_PREFIX}{job_id}/{file_name}"
 
 
+def accepted_types(settings: Settings) -> dict[JobKind, tuple[str, ...]]:
+    """The content types each kind of job accepts. A type several kinds accept (JPEG, PNG) goes
+    to the first of them here unless the upload names its kind."""
+    return {
+        JobKind.IMAGE: settings.image_content_types,
+        JobKind.MEDIA: settings.media_content_types,
+        JobKind.DOCUMENT: settings.allowed_content_types,
+    }
+
+
+def default_kind(content_type: str, settings: Settings) -> JobKind | None:
+    return next((kind for kind, types in accepted_types(settings).items() if content_type in types), None)
+
+
+def size_limit(kind: JobKind, settings: Settings) -> int:
+    return settings.max_media_bytes if kind is JobKind.MEDIA else settings.max_upload_bytes
+
+
+def job_kind(request: UploadRequest, settings: Settings) -> JobKind:
+    """The kind of job an upload starts: the one it names, else the one its content type says."""
+    accepted = accepted_types(settings)
+    if request.kind is not None:
+        if request.content_type not in accepted[request.kind]:
+            raise InvalidRequest(
+                f"content_type {request.content_type!r} cannot be analysed as {request.kind.value}; "
+                f"{request.kind.value} accepts: " + ", ".join(accepted[request.kind])
+            )
+        return request.kind
+    kind = default_kind(request.content_type, settings)
+    if kind is None:
+        every = dict.fromkeys(t for types in accepted.values() for t in types)
+        raise InvalidRequest(
+            f"content_type {request.content_type!r} is not accepted; accepted types: " + ", ".join(every)
+        )
+    return kind
+
+
+def job_options(request: UploadRequest, kind: JobKind, settings: Settings) -> JobOptions | None:
+    """What the upload asked for beyond the analysis: translations and a spoken summary, for
+    audio and video only."""
+    if kind is not JobKind.MEDIA:
+        if request.translate_to or request.spoken_summary:
+            raise InvalidRequest("translate_to and spoken_summary apply to audio and video uploads only")
+        return None
+    if len(request.translate_to) > settings.max_translations:
+        raise InvalidRequest(
+            f"translate_to names {len(request.translate_to)} languages, over the limit of {settings.max_translations}"
+        )
+    return request.options()
+
+
 def create_upload(request: UploadRequest) -> UploadTicket:
     """A new job id and the presigned form to upload its file with.
 
@@ -42,13 +96,11 @@ def create_upload(request: UploadRequest) -> UploadTicket:
     stage's limits; S3 refuses anything else.
     """
     settings = get_settings()
-    if request.content_type not in settings.allowed_content_types:
-        raise InvalidRequest(
-            f"content_type {request.content_type!r} is not accepted; accepted types: "
-            + ", ".join(settings.allowed_content_types)
-        )
-    if request.size > settings.max_upload_bytes:
-        raise InvalidRequest(f"size {request.size} bytes is over the limit of {settings.max_upload_bytes} bytes")
+    kind = job_kind(request, settings)
+    options = job_options(request, kind, settings)
+    limit = size_limit(kind, settings)
+    if request.size > limit:
+        raise InvalidRequest(f"size {request.size} bytes is over the limit of {limit} bytes")
     job_id = uuid.uuid4().hex
     target = ObjectRef(bucket=settings.upload_bucket, key=upload_key(job_id, request.file_name))
     post = services.storage().presigned_post(
@@ -61,7 +113,7 @@ def create_upload(request: UploadRequest) -> UploadTicket:
     services.jobs_table().create(
         Job(
             job_id=job_id,
-            kind=JobKind.DOCUMENT,
+            kind=kind,
             status=JobStatus.AWAITING_UPLOAD,
             step=JobStep.UPLOADING,
             file_name=request.file_name,
@@ -70,10 +122,13 @@ def create_upload(request: UploadRequest) -> UploadTicket:
             source=target,
             created_at=issued,
             updated_at=issued,
+            options=options,
         )
     )
     metrics.add_metric(name="UploadFormsIssued", unit=MetricUnit.Count, value=1)
-    logger.info("upload form issued", job_id=job_id, content_type=request.content_type, size=request.size)
+    logger.info(
+        "upload form issued", job_id=job_id, kind=kind.value, content_type=request.content_type, size=request.size
+    )
     return UploadTicket(
         job_id=job_id, upload=post, expires_in=settings.upload_url_expiry_seconds, max_size=request.size
     )
@@ -110,7 +165,8 @@ def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
     job, new = table.receive(
         Job(
             job_id=job_id,
-            kind=JobKind.DOCUMENT,
+            # Without the form's record (issued before records were kept), its type decides.
+            kind=default_kind(head.content_type, settings) or JobKind.DOCUMENT,
             status=JobStatus.RECEIVED,
             step=JobStep.QUEUED,
             file_name=file_name,
@@ -127,11 +183,9 @@ def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
         logger.info("job already received; event repeated", status=job.status.value)
         if job.status.finished:
             return job
-    execution = DocumentExecution(job_id=job_id, document=source)
+    workflow, execution = workflow_of(job, source, settings)
     try:
-        arn = services.workflows().start(
-            settings.document_workflow_arn, name=job_id, payload=execution.model_dump(mode="json")
-        )
+        arn = services.workflows().start(workflow, name=job_id, payload=execution)
     except (ServiceThrottled, ServiceUnavailable):
         raise  # Lambda retries the event, then the sweep (reconcile_uploads) does
     except Exception as error:
@@ -139,6 +193,19 @@ def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
         return table.fail(job_id, JobError(type="WorkflowNotStarted", reason=str(error)), now())
     logger.info("workflow started" if arn else "workflow already running", execution_arn=arn)
     return job
+
+
+def workflow_of(job: Job, source: ObjectRef, settings: Settings) -> tuple[str, dict[str, object]]:
+    """The state machine that analyses the job's kind, and its input."""
+    if job.kind is JobKind.IMAGE:
+        return settings.image_workflow_arn, ImageExecution(job_id=job.job_id, image=source).model_dump(mode="json")
+    if job.kind is JobKind.MEDIA:
+        execution = MediaExecution(
+            job_id=job.job_id, media=source, file_name=job.file_name, options=job.options or JobOptions()
+        )
+        return settings.media_workflow_arn, execution.model_dump(mode="json")
+    document = DocumentExecution(job_id=job.job_id, document=source)
+    return settings.document_workflow_arn, document.model_dump(mode="json")
 
 
 def reconcile_uploads() -> UploadsReconciled:

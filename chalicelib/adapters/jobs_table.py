@@ -221,6 +221,30 @@ class JobsTable:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def running_at(self, step: JobStep, cutoff: datetime) -> Iterator[Job]:
+        """Jobs created since ``cutoff`` that are RUNNING at ``step`` with a step waiting on a
+        task token, oldest first."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "list_pk = :jobs AND created_at >= :cutoff",
+            "FilterExpression": "#status = :running AND #step = :step AND attribute_exists(task_token)",
+            "ExpressionAttributeNames": {"#status": "status", "#step": "step"},
+            "ExpressionAttributeValues": {
+                ":jobs": {"S": LIST_PARTITION},
+                ":cutoff": {"S": cutoff.isoformat()},
+                ":running": {"S": JobStatus.RUNNING.value},
+                ":step": {"S": step.value},
+            },
+        }
+        while True:
+            with service_call("DynamoDB"):
+                response = self._db.query(**request)
+            yield from (self._to_job(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     # --- mapping ------------------------------------------------------------------
 
     def _update(
@@ -236,7 +260,7 @@ class JobsTable:
         ``_NotInStatus``; ``NotFound`` for no record."""
         names = {f"#{name}": name for name in values}
         serializer = _serializer()
-        attribute_values = {f":{name}": serializer.serialize(value) for name, value in values.items()}
+        attribute_values = {f":{name}": serializer.serialize(_storable(value)) for name, value in values.items()}
         condition = "attribute_exists(job_id)"
         if condition_unfinished:
             statuses = (JobStatus.RECEIVED, JobStatus.RUNNING)
@@ -269,7 +293,7 @@ class JobsTable:
     @staticmethod
     def _to_item(document: dict[str, Any]) -> dict[str, Any]:
         serializer = _serializer()
-        return {name: serializer.serialize(value) for name, value in document.items()}
+        return {name: serializer.serialize(_storable(value)) for name, value in document.items()}
 
     @staticmethod
     def _to_job(item: dict[str, Any]) -> Job:
@@ -286,12 +310,25 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _storable(value: Any) -> Any:
+    """DynamoDB takes no floats: numbers with a fraction (a media's duration) go as Decimal."""
+    from decimal import Decimal
+
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {name: _storable(inner) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [_storable(inner) for inner in value]
+    return value
+
+
 def _from_dynamodb(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; the records hold whole numbers only."""
+    """DynamoDB numbers come back as Decimal: whole numbers as int, the others as float."""
     from decimal import Decimal
 
     if isinstance(value, Decimal):
-        return int(value)
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {name: _from_dynamodb(inner) for name, inner in value.items()}
     if isinstance(value, list):
