@@ -137,7 +137,7 @@ def finish_transcription(job_id: str) -> bool:
     reason. The end may be seen more than once (the event, the watch): only the first finds
     the token. Returns whether this call settled the step."""
     table = services.jobs_table()
-    token = table.task_token(job_id)
+    token = table.task_token(job_id, JobStep.TRANSCRIBING)
     if token is None:
         metrics.add_metric(name="RepeatedTranscriptionEvents", unit=MetricUnit.Count, value=1)
         logger.info("no workflow waits for this transcription; repeated event")
@@ -178,7 +178,7 @@ def watch_transcriptions() -> TranscriptionsWatched:
     cutoff = now() - timedelta(hours=settings.reconcile_window_hours)
     for job in table.running_at(JobStep.TRANSCRIBING, cutoff):
         logger.set_correlation_id(job.job_id)
-        token = table.task_token(job.job_id)
+        token = table.task_token(job.job_id, JobStep.TRANSCRIBING)
         if token is None:
             continue
         try:
@@ -320,7 +320,7 @@ def finish_speech_synthesis(completed: SpeechSynthesisCompleted) -> bool:
     job_id = parts[1]
     logger.set_correlation_id(job_id)
     table = services.jobs_table()
-    token = table.task_token(job_id)
+    token = table.task_token(job_id, JobStep.SPEAKING_SUMMARY)
     if token is None:
         logger.info("no workflow waits for this synthesis; repeated notification", task_id=completed.taskId)
         return False

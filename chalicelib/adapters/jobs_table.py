@@ -142,17 +142,23 @@ class JobsTable:
                 ExpressionAttributeValues={":token": {"S": token}},
             )
 
-    def task_token(self, job_id: str) -> str | None:
-        """The waiting step's token; None once the step was resumed (or for an unknown job)."""
+    def task_token(self, job_id: str, step: JobStep | None = None) -> str | None:
+        """The waiting step's token; None once the step was resumed (or for an unknown job), and
+        None when ``step`` is given and the job is at another step (a late, repeated event of an
+        earlier wait must not resume a later one)."""
         with service_call("DynamoDB"):
             response = self._db.get_item(
                 TableName=self._table,
                 Key={"job_id": {"S": job_id}},
-                ProjectionExpression="task_token",
+                ProjectionExpression="task_token, #step",
+                ExpressionAttributeNames={"#step": "step"},
                 ConsistentRead=True,
             )
-        token = response.get("Item", {}).get("task_token")
-        return str(token["S"]) if token else None
+        item = response.get("Item", {})
+        token = item.get("task_token")
+        if not token or (step is not None and item.get("step", {}).get("S") != step.value):
+            return None
+        return str(token["S"])
 
     def release_task_token(self, job_id: str, token: str) -> None:
         """Forget the token once the workflow has been resumed with it (only that token)."""

@@ -5,6 +5,7 @@ resumes, Comprehend on the transcript, Translate, Polly, the job API."""
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import threading
 import time
@@ -296,3 +297,53 @@ def test_a_transcription_that_outlasts_the_wait_set_from_the_duration_ends_faile
     assert "within the 2 seconds allowed for this media" in job["error"]["reason"]
     scheduled = transcribe_state_scheduled(history(runtime, "MediaWorkflow", job_id))
     assert (scheduled["timeoutInSeconds"], scheduled["heartbeatInSeconds"]) == (2, 1)
+
+
+@contextlib.contextmanager
+def polly_tasks_held() -> Iterator[threading.Event]:
+    """The local Polly's synthesis tasks wait until the event is set (the runtime runs in this
+    process): a workflow stays waiting on its spoken summary for as long as the test needs."""
+    from insight_local.ai import audio_services
+
+    release = threading.Event()
+    synthesize = audio_services._synthesize
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=60)
+        return synthesize(*args, **kwargs)
+
+    audio_services._synthesize = held  # type: ignore[assignment]
+    try:
+        yield release
+    finally:
+        release.set()
+        audio_services._synthesize = synthesize  # type: ignore[assignment]
+
+
+def test_a_late_repeat_of_the_transcription_event_does_not_resume_a_later_wait(runtime: Any, api: Client) -> None:
+    # Given a job waiting on Polly's synthesis task for its (long) spoken summary
+    with setting("speech_task_characters", "100"), polly_tasks_held() as release:
+        data = (SAMPLES / "voicemail.mp3").read_bytes()
+        job_id = upload(api, "voicemail.mp3", data, "audio/mpeg", spoken_summary=True)
+        deadline = time.monotonic() + 60
+        step = None
+        while time.monotonic() < deadline and step != "speaking_summary":
+            time.sleep(0.1)
+            step = api.call("GET", f"/jobs/{job_id}")[1]["job"]["step"]
+        assert step == "speaking_summary"
+        # When Transcribe's end event for the job is delivered again, late (at least once)
+        detail = {"TranscriptionJobName": job_id, "TranscriptionJobStatus": "COMPLETED"}
+        runtime.aws.client("events").put_events(
+            Entries=[
+                {"Source": "aws.transcribe", "DetailType": "Transcribe Job State Change", "Detail": json.dumps(detail)}
+            ]
+        )
+        time.sleep(1.0)
+        # Then the wait for the spoken summary is not resumed by it
+        view = api.call("GET", f"/jobs/{job_id}")[1]
+        assert (view["job"]["status"], view["job"]["step"]) == ("RUNNING", "speaking_summary")
+        release.set()
+        # And once Polly ends, the job SUCCEEDS with the audio Polly wrote
+        view = wait_for_job(api, job_id, timeout=120)
+    assert view["job"]["status"] == "SUCCEEDED", view["job"]
+    assert view["job"]["summary"]["spoken_summary"]["key"].endswith(".mp3")
