@@ -27,7 +27,7 @@ TYPE_NAMES = {"image/jpeg": "a JPEG image", "image/png": "a PNG image", "image/w
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 #: What Rekognition reads, and its limits for an image in S3.
 ANALYSABLE_TYPES = frozenset({"image/jpeg", "image/png"})
-ANALYSIS_MAX_BYTES = 15 * 1024 * 1024
+ANALYSIS_MAX_BYTES = 15_000_000  # "15 MB": read as decimal megabytes, the smaller
 MIN_SIDE = 80
 JPEG_QUALITY = 90
 THUMBNAIL_QUALITY = 85

@@ -119,3 +119,21 @@ def test_a_thumbnail_fits_its_side_keeps_the_aspect_ratio_and_is_a_jpeg() -> Non
     thumbnail = images.thumbnail(encoded("PNG", mode="RGBA"), "image/png", side=256, max_pixels=100_000_000)
     assert (thumbnail.width, thumbnail.height) == (224, 256)
     assert Image.open(io.BytesIO(thumbnail.data)).format == "JPEG"
+
+
+def test_an_image_within_the_side_but_over_rekognitions_bytes_is_re_encoded_below_them() -> None:
+    # Given a PNG of noise, 2800 x 2000 pixels, whose file is over Rekognition's 15 MB
+    import numpy as np
+
+    noise = np.random.default_rng(7).integers(0, 256, size=(2000, 2800, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, "PNG", compress_level=1)
+    data = buffer.getvalue()
+    assert len(data) > images.ANALYSIS_MAX_BYTES
+    # When it is prepared for analysis
+    prepared = images.prepare_for_analysis(data, "image/png", max_side=4096, max_pixels=100_000_000)
+    # Then the copy keeps its size in pixels, fits in the bytes, and says it was re-encoded
+    assert (prepared.width, prepared.height) == (2800, 2000)
+    assert prepared.data is not None and len(prepared.data) <= images.ANALYSIS_MAX_BYTES
+    assert prepared.media_type == "image/jpeg"
+    assert any(change.startswith("re-encoded from") for change in prepared.changes), prepared.changes
