@@ -150,3 +150,33 @@ def test_a_file_that_is_not_an_image_it_claims_ends_failed_with_the_reason(
         "lambdaFunctionScheduledEventDetails" in e and "feature" in e["lambdaFunctionScheduledEventDetails"]["input"]
         for e in history(runtime, "ImageWorkflow", job_id)
     )
+
+
+def test_a_throttled_analysis_is_retried_and_a_refused_one_ends_failed(runtime: Any, api: Client) -> None:
+    from insight_local import faults
+
+    data = (SAMPLES / "astronaut.jpg").read_bytes()
+    # Given Rekognition throttles the next two DetectFaces calls
+    faults.inject("rekognition", "DetectFaces", "ThrottlingException", times=2)
+    try:
+        # When the photo is uploaded
+        view = wait_for_job(api, upload(api, "astronaut.jpg", data, "image/jpeg"), timeout=120)
+        # Then its branch retried with backoff, and the job SUCCEEDED with the face found
+        assert faults.served("rekognition", "DetectFaces") == 2
+        assert view["job"]["status"] == "SUCCEEDED", view["job"]
+        assert view["job"]["summary"]["faces"] == 1
+    finally:
+        faults.clear()
+    # Given Rekognition refuses DetectLabels for the image itself
+    faults.inject(
+        "rekognition", "DetectLabels", "InvalidImageFormatException", message="Request has invalid image format"
+    )
+    try:
+        # When the photo is uploaded again
+        job = wait_for_job(api, upload(api, "astronaut.jpg", data, "image/jpeg"), timeout=120)["job"]
+        # Then the Parallel state's Catch recorded the job FAILED with Rekognition's reason
+        assert job["status"] == "FAILED", job
+        assert job["error"]["type"] == "InvalidImage"
+        assert "Rekognition cannot read the image: Request has invalid image format" in job["error"]["reason"]
+    finally:
+        faults.clear()
