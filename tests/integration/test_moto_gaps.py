@@ -282,6 +282,55 @@ def test_gap_execution_status_events(aws: LocalAWS) -> None:
     assert json.loads(detail["input"]) == {"job_id": "x"}
 
 
+def test_gap_sqs_event_source_polling(aws: LocalAWS) -> None:
+    from aws_lambda_powertools.utilities.parser.models import SqsModel
+
+    # Given a queue with a dead-letter queue after 2 receives, consumed by a function that
+    # reports the records it could not process
+    sqs = aws.client("sqs")
+    dead = sqs.create_queue(QueueName="consumed-dlq")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(
+        QueueName="consumed",
+        Attributes={
+            "VisibilityTimeout": "1",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": 2}),
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws.client("lambda").create_event_source_mapping(
+        EventSourceArn=queue_arn,
+        FunctionName=function(aws, "partial", "fail_the_bad_ones"),
+        BatchSize=10,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
+    # When a good and a bad message are sent
+    sqs.send_message(QueueUrl=queue, MessageBody="good")
+    sqs.send_message(QueueUrl=queue, MessageBody="bad")
+    handlers.order.append("sent")
+    handlers.release.set()
+    # Then the sender did not wait for the consumer
+    eventually(lambda: "handler ran" in handlers.order)
+    assert handlers.order[0] == "sent"
+    # and the records came as Lambda sends them, in batches
+    eventually(lambda: handlers.received)
+    records = [r for event in handlers.received for r in SqsModel.model_validate(event).Records]
+    assert records[0].eventSourceARN == queue_arn
+    # and the bad message came back until the redrive policy moved it to the dead-letter queue
+    def in_dead_letters() -> list[Any]:
+        return list(sqs.receive_message(QueueUrl=dead, WaitTimeSeconds=0).get("Messages", []))
+
+    eventually(lambda: sum(r["body"] == "bad" for e in handlers.received for r in e["Records"]) >= 2, seconds=15)
+    found: list[Any] = []
+    eventually(lambda: found.extend(in_dead_letters()) or found, seconds=15)
+    assert [m["Body"] for m in found] == ["bad"]
+    # while the good one was processed once and deleted
+    bodies = [r["body"] for e in handlers.received for r in e["Records"]]
+    assert bodies.count("good") == 1
+    counts = [r["attributes"]["ApproximateReceiveCount"] for e in handlers.received for r in e["Records"]]
+    assert "2" in counts
+
+
 def test_gap_ai_services(aws: LocalAWS) -> None:
     comprehend = aws.client("comprehend")
     text = "Maria Anders paid $1,234.50 on March 14, 2026. Write to billing@northwind.example."
