@@ -271,6 +271,7 @@ class WebhookAccepted(Model):
     source: str
     event_id: str
     event_type: str
+    job_id: str = Field(description="The job this event starts if a routing rule starts one (GET /jobs/{job_id}).")
 
 
 class WebhookOutcome(Model):

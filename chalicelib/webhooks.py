@@ -36,6 +36,11 @@ def source_named(name: str) -> WebhookSource:
     return source
 
 
+def job_id_for(source: str, event_id: str) -> str:
+    """The id of the job an event starts: the same for every delivery of the event."""
+    return uuid.uuid5(JOB_NAMESPACE, f"{source}\n{event_id}").hex
+
+
 def event_key(source: str, event_id: str) -> str:
     """A queue-safe key of one event of one source (SQS deduplication and group ids)."""
     return hashlib.sha256(f"{source}\n{event_id}".encode()).hexdigest()
@@ -69,7 +74,12 @@ def accept(source_name: str, body: bytes, headers: Mapping[str, str]) -> Webhook
     services.queues().send(settings.webhook_queue_url, event.model_dump(mode="json"), group_id=key, dedup_id=key)
     metrics.add_metric(name="WebhooksAccepted", unit=MetricUnit.Count, value=1)
     logger.info("webhook accepted", source=source.name, event_id=event.event_id, event_type=event.event_type)
-    return WebhookAccepted(source=source.name, event_id=event.event_id, event_type=event.event_type)
+    return WebhookAccepted(
+        source=source.name,
+        event_id=event.event_id,
+        event_type=event.event_type,
+        job_id=job_id_for(source.name, event.event_id),
+    )
 
 
 # --- processing -----------------------------------------------------------------------------
@@ -124,7 +134,7 @@ def process(event: WebhookEvent) -> WebhookOutcome:
         source = ObjectRef(bucket=bucket, key=key, version=_pick(route.version, event.payload))
     except ValueError as error:
         return outcome("refused", f"the event's object is not valid: {error}")
-    job_id = uuid.uuid5(JOB_NAMESPACE, f"{event.source}\n{event.event_id}").hex
+    job_id = job_id_for(event.source, event.event_id)
     origin = JobOrigin(source=event.source, event_id=event.event_id, event_type=event.event_type)
     job = uploads.receive_object(source, job_id, key.rsplit("/", 1)[-1], origin=origin)
     if job is None:

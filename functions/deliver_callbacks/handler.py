@@ -28,7 +28,7 @@ def record_handler(record: CallbackRecord) -> str:
     return callbacks.deliver(record.body.detail, attempt, record.receiptHandle).value
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ def record_handler(record: WebhookRecord) -> dict[str, Any]:
     return webhooks.process_once(record.body).model_dump(mode="json")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
