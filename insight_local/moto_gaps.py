@@ -345,6 +345,19 @@ def execution_status_events() -> None:
     BaseExecutionWorkerCommunication.terminated = terminated
 
 
+def complete_eventbridge_events() -> None:
+    """moto's EventBridge delivers events to queues without their ``account`` (its default
+    input template leaves it out), so strict parsers of the real shape (Powertools'
+    EventBridgeModel) reject them. AWS delivers the whole event: add it."""
+    from moto.events.utils import EventTemplateParser
+
+    EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = (
+        '{"version": "0", "id": "<id>", "detail-type": "<detail-type>", "source": "<source>", '
+        '"account": "<account>", "time": <time>, "region": "<region>", "resources": <resources>, '
+        '"detail": <detail>}'
+    )
+
+
 class _PolledMappings(dict):  # type: ignore[type-arg]
     """A queue's event source mappings, hidden from moto's own synchronous delivery
     (``Queue.add_message`` iterates ``items()``) and read by the poller (``values()``)."""
@@ -545,5 +558,6 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     eventbridge_lambda_targets,
     execution_status_events,
     sqs_event_source_polling,
+    complete_eventbridge_events,
     ai_services,
 )

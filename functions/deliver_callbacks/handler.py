@@ -32,5 +32,6 @@ def record_handler(record: CallbackRecord) -> str:
 @traced
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    processor = BatchProcessor(event_type=EventType.SQS, model=CallbackRecord)
+    # A batch whose every delivery failed is reported like any other: each has its own backoff.
+    processor = BatchProcessor(event_type=EventType.SQS, model=CallbackRecord, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -331,6 +331,27 @@ def test_gap_sqs_event_source_polling(aws: LocalAWS) -> None:
     assert "2" in counts
 
 
+def test_gap_complete_eventbridge_events(aws: LocalAWS) -> None:
+    from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+
+    # Given a rule on a custom bus that sends its events to a queue
+    sqs, events = aws.client("sqs"), aws.client("events")
+    queue = sqs.create_queue(QueueName="bus-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.create_event_bus(Name="jobs")
+    events.put_rule(Name="to-queue", EventBusName="jobs", EventPattern=json.dumps({"source": ["insight"]}))
+    events.put_targets(Rule="to-queue", EventBusName="jobs", Targets=[{"Id": "q", "Arn": queue_arn}])
+    # When an event is put on the bus
+    events.put_events(
+        Entries=[{"Source": "insight", "DetailType": "Job State Change", "Detail": '{"a": 1}', "EventBusName": "jobs"}]
+    )
+    # Then the queue gets the whole event, as EventBridge delivers it
+    [message] = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    event = EventBridgeModel.model_validate(json.loads(message["Body"]))
+    assert event.account == "123456789012"
+    assert event.detail_type == "Job State Change" and event.detail == {"a": 1}
+
+
 def test_gap_ai_services(aws: LocalAWS) -> None:
     comprehend = aws.client("comprehend")
     text = "Maria Anders paid $1,234.50 on March 14, 2026. Write to billing@northwind.example."
