@@ -1,6 +1,6 @@
 """`make bench`: every figure the issues budget, printed."""
 
-from bench import bundles, cold_start, end_to_end
+from bench import bundles, cold_start, end_to_end, webhooks
 
 if __name__ == "__main__":
     cold_start.main()
@@ -8,3 +8,5 @@ if __name__ == "__main__":
     bundles.main()
     print()
     end_to_end.main()
+    print()
+    webhooks.main()
