@@ -29,7 +29,7 @@ class WebhookSource(BaseModel):
     the key ``name`` in the webhook secrets (``webhook_secrets_arn``).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     scheme: Literal["standard", "github", "stripe"]
@@ -43,7 +43,7 @@ class WebhookRoute(BaseModel):
     Insight never fetches a URL from a webhook.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: str
     event_type: str
@@ -53,23 +53,29 @@ class WebhookRoute(BaseModel):
     version: str | None = None
 
 
-DEFAULT_WEBHOOK_SOURCES = (
-    WebhookSource(name="crm", scheme="standard"),
-    WebhookSource(name="github", scheme="github"),
-    WebhookSource(name="stripe", scheme="stripe"),
-)
-DEFAULT_WEBHOOK_ROUTES = (
-    WebhookRoute(source="crm", event_type="document.attached", bucket="data.bucket", key="data.key"),
-    WebhookRoute(
-        source="github", event_type="insight_document", bucket="client_payload.bucket", key="client_payload.key"
-    ),
-    WebhookRoute(
-        source="stripe",
-        event_type="file.created",
-        bucket="data.object.metadata.insight_bucket",
-        key="data.object.metadata.insight_key",
-    ),
-)
+def default_webhook_sources() -> tuple[WebhookSource, ...]:
+    return (
+        WebhookSource(name="crm", scheme="standard"),
+        WebhookSource(name="github", scheme="github"),
+        WebhookSource(name="stripe", scheme="stripe"),
+    )
+
+
+def default_webhook_routes() -> tuple[WebhookRoute, ...]:
+    """A CRM's "document attached" event, a GitHub repository dispatch and a Stripe file
+    upload, each naming a file already in the upload bucket."""
+    return (
+        WebhookRoute(source="crm", event_type="document.attached", bucket="data.bucket", key="data.key"),
+        WebhookRoute(
+            source="github", event_type="insight_document", bucket="client_payload.bucket", key="client_payload.key"
+        ),
+        WebhookRoute(
+            source="stripe",
+            event_type="file.created",
+            bucket="data.object.metadata.insight_bucket",
+            key="data.object.metadata.insight_key",
+        ),
+    )
 
 
 class Settings(BaseModel):
@@ -115,8 +121,8 @@ class Settings(BaseModel):
     webhook_queue_url: str = ""
     idempotency_table: str = "insight-idempotency"
     webhook_secrets_arn: str = ""
-    webhook_sources: tuple[WebhookSource, ...] = DEFAULT_WEBHOOK_SOURCES
-    webhook_routes: tuple[WebhookRoute, ...] = DEFAULT_WEBHOOK_ROUTES
+    webhook_sources: tuple[WebhookSource, ...] = Field(default_factory=default_webhook_sources)
+    webhook_routes: tuple[WebhookRoute, ...] = Field(default_factory=default_webhook_routes)
     #: Signed timestamps older (or newer) than this are refused: replays outside it are 401.
     webhook_tolerance_seconds: int = Field(default=300, gt=0, le=3600)
     max_webhook_body_bytes: int = Field(default=64 * 1024, gt=0, le=200 * 1024)
