@@ -17,12 +17,17 @@ from chalicelib.observability import logger, metrics
 DETAIL_TYPE = "Job State Change"
 
 
+def publish(job: Job) -> None:
+    """Publish the job's state as a "Job State Change" event."""
+    services.event_bus().publish(DETAIL_TYPE, JobStateChange.of(job).model_dump_json(), resources=[])
+
+
 def published(job: Job) -> None:
     """Publish the job's new state. A failure to publish (after the SDK's retries) is logged
-    and counted, never raised: the job's own record is already written and stays the truth."""
-    change = JobStateChange.of(job)
+    and counted, never raised: the job's own record is already written and stays the truth
+    (the sweep publishes again the end of a job whose callback was never attempted)."""
     try:
-        services.event_bus().publish(DETAIL_TYPE, change.model_dump_json(), resources=[])
+        publish(job)
     except Exception:
         metrics.add_metric(name="JobEventsNotPublished", unit=MetricUnit.Count, value=1)
         logger.exception("job state change not published", job_id=job.job_id, status=job.status.value)

@@ -299,6 +299,9 @@ class UploadsReconciled(Model):
     redriven: list[str] = Field(default=[], description="Jobs received again or whose workflow was started again.")
     expired: list[str] = Field(default=[], description="Jobs whose upload form expired unused.")
     deferred: list[str] = Field(default=[], description="Jobs left for the next sweep after an error.")
+    callbacks_redriven: list[str] = Field(
+        default=[], description="Finished jobs whose callback was never queued: their end published again."
+    )
 
 
 # --- the document workflow's state -----------------------------------------------------

@@ -140,6 +140,9 @@ class Settings(BaseModel):
     callback_max_attempts: int = Field(default=6, gt=0, le=20)
     callback_backoff_seconds: int = Field(default=2, gt=0, le=900)
     callback_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    #: The sweep publishes again the end of a job whose callback has had no attempt this long
+    #: after it finished (its "Job State Change" event was lost).
+    callback_redrive_seconds: int = Field(default=600, ge=0)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:

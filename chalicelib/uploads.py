@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -150,6 +150,25 @@ def receive_object(source: ObjectRef, job_id: str, file_name: str, origin: JobOr
     return job
 
 
+def _redrive_callbacks(report: UploadsReconciled, moment: datetime) -> None:
+    """Finished jobs whose callback never had an attempt: their end's event was not published
+    (or its delivery was lost). Publish it again; the callback rule queues the delivery."""
+    from chalicelib.job_events import publish
+
+    settings = get_settings()
+    cutoff = moment - timedelta(hours=settings.reconcile_window_hours)
+    quiet_since = moment - timedelta(seconds=settings.callback_redrive_seconds)
+    for job in services.jobs_table().callbacks_not_attempted(cutoff, quiet_since):
+        logger.warning("job ended but its callback was never attempted; publishing its end again", job_id=job.job_id)
+        try:
+            publish(job)
+        except InsightError as error:  # left for the next sweep
+            logger.warning("could not publish the job's end", job_id=job.job_id, error=str(error))
+            report.deferred.append(job.job_id)
+            continue
+        report.callbacks_redriven.append(job.job_id)
+
+
 def reconcile_uploads() -> UploadsReconciled:
     """The sweep behind the S3 event: no upload is lost, no job waits for ever.
 
@@ -188,7 +207,12 @@ def reconcile_uploads() -> UploadsReconciled:
             logger.warning("could not redrive the job", error=str(error))
             report.deferred.append(job.job_id)
     logger.set_correlation_id(None)
-    for name, jobs in (("UploadsRedriven", report.redriven), ("UploadFormsExpired", report.expired)):
+    _redrive_callbacks(report, moment)
+    for name, jobs in (
+        ("UploadsRedriven", report.redriven),
+        ("UploadFormsExpired", report.expired),
+        ("CallbacksRedriven", report.callbacks_redriven),
+    ):
         if jobs:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=len(jobs))
     return report

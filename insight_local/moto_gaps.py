@@ -273,7 +273,9 @@ def task_failure_cause() -> None:
 
 def eventbridge_lambda_targets() -> None:
     """moto's EventBridge delivers to logs, archives, queues and buses, never to a Lambda
-    target. Invoke it, asynchronously as EventBridge does, with the (transformed) event."""
+    target. Invoke it, asynchronously as EventBridge does, with the (transformed) event.
+    And a scheduled rule, which has no pattern, is matched by every event in moto: it
+    must not be (its schedule alone fires it)."""
     from moto.awslambda.utils import get_backend
     from moto.events.models import Rule
     from moto.utilities.arns import parse_arn
@@ -281,6 +283,8 @@ def eventbridge_lambda_targets() -> None:
     original = Rule.send_to_targets
 
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if self.scheduled_expression:  # a schedule fires on its rate, never on events (moto matches any)
+            return
         functions = [target for target in self.targets if parse_arn(target["Arn"]).service == "lambda"]
         others = [target for target in self.targets if target not in functions]
         if others:  # moto raises NotImplementedError on a target kind it does not know

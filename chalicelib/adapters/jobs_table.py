@@ -254,6 +254,34 @@ class JobsTable:
                 ":received": {"S": JobStatus.RECEIVED.value},
             },
         }
+        yield from self._query(request)
+
+    def callbacks_not_attempted(self, cutoff: datetime, finished_before: datetime) -> Iterator[Job]:
+        """Jobs created since ``cutoff``, finished before ``finished_before``, whose callback
+        is PENDING with no attempt made: its delivery was never queued."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "list_pk = :jobs AND created_at >= :cutoff",
+            "FilterExpression": "#callback.#state = :pending AND size(#callback.#attempts) = :none "
+            "AND #finished_at < :finished_before",
+            "ExpressionAttributeNames": {
+                "#callback": "callback",
+                "#state": "state",
+                "#attempts": "attempts",
+                "#finished_at": "finished_at",
+            },
+            "ExpressionAttributeValues": {
+                ":jobs": {"S": LIST_PARTITION},
+                ":cutoff": {"S": cutoff.isoformat()},
+                ":pending": {"S": "PENDING"},
+                ":none": {"N": "0"},
+                ":finished_before": {"S": finished_before.isoformat()},
+            },
+        }
+        yield from self._query(request)
+
+    def _query(self, request: dict[str, Any]) -> Iterator[Job]:
         while True:
             with service_call("DynamoDB"):
                 response = self._db.query(**request)

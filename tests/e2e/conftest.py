@@ -36,8 +36,13 @@ class Client:
             return error.code, json.loads(error.read() or b"null")
 
 
-#: Callbacks retried after 1 s, 2 s, ... and given up after 3 attempts, so tests see it soon.
-SETTINGS = {"INSIGHT_CALLBACK_BACKOFF_SECONDS": "1", "INSIGHT_CALLBACK_MAX_ATTEMPTS": "3"}
+#: Callbacks retried after 1 s, 2 s, ... and given up after 3 attempts, and the sweep sending
+#: callbacks never attempted without waiting, so that tests see it soon.
+SETTINGS = {
+    "INSIGHT_CALLBACK_BACKOFF_SECONDS": "1",
+    "INSIGHT_CALLBACK_MAX_ATTEMPTS": "3",
+    "INSIGHT_CALLBACK_REDRIVE_SECONDS": "0",
+}
 
 
 @pytest.fixture(scope="session")

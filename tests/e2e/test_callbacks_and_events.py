@@ -126,6 +126,34 @@ def test_a_callback_that_never_gets_through_ends_failed_with_every_attempt(api: 
     assert len(receiver.requests) == 3
 
 
+def test_a_callback_lost_with_its_event_is_sent_by_the_sweep(runtime: Any, api: Client, receiver: Receiver) -> None:
+    from insight_local import faults
+
+    receiver.answers.clear()  # this receiver takes the first delivery
+    # Given EventBridge refuses every event while a job with a callback runs and ends
+    faults.inject("events", "PutEvents", "InternalFailure", times=100_000, status=500)
+    try:
+        job_id = upload_with_callback(api, receiver.url)
+        assert wait_for_job(api, job_id)["job"]["status"] == "SUCCEEDED"
+        time.sleep(1)
+        job = api.call("GET", f"/jobs/{job_id}")[1]["job"]
+    finally:
+        faults.clear()
+    # and so its callback was never queued
+    assert job["callback"] == {"url": receiver.url, "state": "PENDING", "attempts": []}
+    assert receiver.requests == []
+    # When the scheduled sweep runs
+    report = runtime.scheduler.fire("UploadsSweep")
+    # Then it publishes the job's end again and the callback is delivered, once
+    assert job_id in report["callbacks_redriven"]
+    job = wait_for_callback(api, job_id)
+    assert job["callback"]["state"] == "DELIVERED"
+    assert len(job["callback"]["attempts"]) == 1
+    assert len(receiver.requests) == 1
+    # And a second sweep finds nothing more to send
+    assert job_id not in runtime.scheduler.fire("UploadsSweep")["callbacks_redriven"]
+
+
 @pytest.mark.parametrize(
     "url",
     ["ftp://127.0.0.1/x", "http://example.com/hook", "https://user:pw@example.com/hook", "not a url"],

@@ -243,8 +243,11 @@ def route(aws: LocalAWS, rule: str, pattern: dict[str, Any], function_arn: str) 
 
 
 def test_gap_eventbridge_lambda_targets(aws: LocalAWS) -> None:
-    # Given a rule whose target is a function
+    # Given a rule whose target is a function, and a scheduled rule with a function target
     route(aws, "orders", {"source": ["shop.orders"]}, function(aws, "recorder", "record"))
+    events = aws.client("events")
+    events.put_rule(Name="every-hour", ScheduleExpression="rate(1 hour)")
+    events.put_targets(Rule="every-hour", Targets=[{"Id": "sweep", "Arn": function(aws, "recorder", "record")}])
     # When a matching event and a non-matching one are put
     aws.client("events").put_events(
         Entries=[
@@ -252,7 +255,8 @@ def test_gap_eventbridge_lambda_targets(aws: LocalAWS) -> None:
             {"Source": "shop.other", "DetailType": "Order Placed", "Detail": json.dumps({"order": 8})},
         ]
     )
-    # Then the function receives the matching event, in EventBridge's envelope
+    # Then the function receives the matching event, in EventBridge's envelope, and the
+    # scheduled rule's target nothing
     eventually(lambda: handlers.received)
     time.sleep(0.2)
     assert len(handlers.received) == 1
