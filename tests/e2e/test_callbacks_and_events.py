@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -97,8 +98,8 @@ def test_a_finished_job_calls_back_signed_and_retries_after_a_failure(
     assert [a["status_code"] for a in attempts] == [500, 200]
     assert "500" in attempts[0]["error"] and attempts[1]["error"] is None
     # with a backoff between them
-    first, second = (time.mktime(time.strptime(a["at"][:19], "%Y-%m-%dT%H:%M:%S")) for a in attempts)
-    assert second - first >= 1
+    first, second = (datetime.fromisoformat(a["at"].replace("Z", "+00:00")) for a in attempts)
+    assert (second - first).total_seconds() >= 1, attempts
     # And each delivery was signed with Insight's callback key, over the job's outcome
     secret = runtime.deployment.secrets["CallbackSigningSecret"]
     for headers, body in receiver.requests:
