@@ -125,6 +125,13 @@ class Queue:
     def dead_letter_id(self) -> str:
         return f"{self.logical_id}DeadLetters"
 
+    def attributes(self) -> dict[str, str]:
+        """SQS attributes of the queue (``CreateQueue``'s names; CloudFormation's are the same)."""
+        if not self.fifo:
+            return {}
+        # Each message is its own group (webhooks: the event): FIFO's high-throughput mode.
+        return {"FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
+
 
 def queue_name(stage: str, logical_id: str, fifo: bool) -> str:
     return physical_name(stage, logical_id) + (".fifo" if fifo else "")

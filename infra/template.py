@@ -360,6 +360,7 @@ def queue_resources(queue: Queue, options: StageOptions) -> Json:
             **data_policies(options),
             "Properties": {
                 **common,
+                **{name: value for name, value in queue.attributes().items() if name != "FifoQueue"},
                 "QueueName": queue_name(options.stage, queue.logical_id, queue.fifo),
                 "VisibilityTimeout": queue.visibility_timeout,
                 "MessageRetentionPeriod": queue.retention_days * 86400,

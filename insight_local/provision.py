@@ -177,7 +177,7 @@ def provision(
         url = sqs.create_queue(
             QueueName=names[queue.logical_id],
             Attributes={
-                **fifo,
+                **queue.attributes(),
                 "VisibilityTimeout": str(queue.visibility_timeout),
                 "MessageRetentionPeriod": str(queue.retention_days * 86400),
                 "RedrivePolicy": json.dumps(
