@@ -67,7 +67,10 @@ def default_webhook_routes() -> tuple[WebhookRoute, ...]:
     return (
         WebhookRoute(source="crm", event_type="document.attached", bucket="data.bucket", key="data.key"),
         WebhookRoute(
-            source="github", event_type="insight_document", bucket="client_payload.bucket", key="client_payload.key"
+            source="github",
+            event_type="repository_dispatch.insight_document",
+            bucket="client_payload.bucket",
+            key="client_payload.key",
         ),
         WebhookRoute(
             source="stripe",

@@ -95,7 +95,13 @@ def _github(secret: str, body: bytes, headers: Mapping[str, str]) -> Signed:
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         raise Unauthorized("the webhook's signature does not match")
-    return Signed(event_id=delivery, event_type=event, payload=_payload(body))
+    payload = _payload(body)
+    # GitHub names the event in a header and what happened in the body's "action"
+    # (repository_dispatch: the dispatch's event_type): "repository_dispatch.insight_document".
+    action = payload.get("action") if isinstance(payload, dict) else None
+    return Signed(
+        event_id=delivery, event_type=f"{event}.{action}" if isinstance(action, str) else event, payload=payload
+    )
 
 
 def _stripe(secret: str, body: bytes, headers: Mapping[str, str], tolerance: int, now: float) -> Signed:

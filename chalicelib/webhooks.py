@@ -27,6 +27,7 @@ from chalicelib.signatures import verify
 #: Job ids of webhook jobs are derived from the event, so that even a lost idempotency
 #: record cannot make a second job of one event.
 JOB_NAMESPACE = uuid.UUID("5b0f3f52-8a55-4c47-9d6c-2f0f6a1b9e11")
+MAX_NAME = 256  # event ids and types (WebhookEvent)
 
 
 def source_named(name: str) -> WebhookSource:
@@ -63,6 +64,8 @@ def accept(source_name: str, body: bytes, headers: Mapping[str, str]) -> Webhook
     signed = verify(source.scheme, secret, body, headers, settings.webhook_tolerance_seconds, time.time())
     if not signed.event_type:
         raise InvalidRequest("the webhook names no event type")
+    if len(signed.event_id) > MAX_NAME or len(signed.event_type) > MAX_NAME:
+        raise InvalidRequest(f"the webhook's event id and type must be at most {MAX_NAME} characters")
     event = WebhookEvent(
         source=source.name,
         event_id=signed.event_id,

@@ -94,7 +94,7 @@ def signed(
     if scheme == "standard":
         return standard_signed(secret, event_id, body, at)
     if scheme == "github":
-        return github_signed(secret, event_id, body, event="insight_document")
+        return github_signed(secret, event_id, body)
     return stripe_signed(secret, body, at)
 
 
@@ -234,6 +234,10 @@ def test_unknown_sources_and_signed_junk_get_clear_answers(runtime: Any, api: Cl
     body = b"not json"
     status, answer = post(api, "crm", body, standard_signed(secret_of(runtime, "crm"), "evt_junk", body))
     assert status == 400 and "not JSON" in answer["message"]
+    # A correctly signed event whose id is absurdly long
+    body = b'{"type": "document.attached"}'
+    status, answer = post(api, "crm", body, standard_signed(secret_of(runtime, "crm"), "e" * 300, body))
+    assert status == 400 and "at most 256" in answer["message"]
     # A body over the limit is refused before its signature is even read
     status, answer = post(api, "crm", b"x" * (65 * 1024), {})
     assert status == 413

@@ -80,6 +80,12 @@ def test_github_signatures_are_checked_over_the_raw_body() -> None:
         verify("github", secret, BODY, {**headers, "x-hub-signature-256": "sha256=" + "0" * 64}, TOLERANCE, 0)
     with pytest.raises(Unauthorized):
         verify("github", secret, BODY, {"x-hub-signature-256": good}, TOLERANCE, 0)  # no delivery id
+    # A repository dispatch's type is the event and the dispatch's event_type (the body's action)
+    dispatch = json.dumps({"action": "insight_document", "client_payload": {}}).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), dispatch, hashlib.sha256).hexdigest()
+    headers = {"x-hub-signature-256": signature, "x-github-delivery": "d-2", "x-github-event": "repository_dispatch"}
+    signed = verify("github", secret, dispatch, headers, TOLERANCE, 0)
+    assert signed.event_type == "repository_dispatch.insight_document"
 
 
 def test_stripe_signatures_use_stripes_library_and_the_tolerance() -> None:
