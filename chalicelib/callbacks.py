@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib import services
-from chalicelib.errors import InsightError, InvalidRequest
+from chalicelib.errors import InsightError, InvalidRequest, NotFound
 from chalicelib.models import CallbackAttempt, CallbackState, JobStateChange, JobView
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
@@ -114,7 +114,11 @@ def deliver(change: JobStateChange, attempt: int, receipt_handle: str) -> Callba
     ``CallbackNotDelivered`` is raised (the batch reports it as failed)."""
     settings = get_settings()
     table = services.jobs_table()
-    job = table.get(change.job_id)
+    try:
+        job = table.get(change.job_id)
+    except NotFound:  # the record expired (job_retention_days) before the delivery
+        logger.warning("no job for this callback; nothing to deliver", job_id=change.job_id)
+        return CallbackState.FAILED
     logger.set_correlation_id(job.job_id)
     if job.callback is None or job.callback.state is not CallbackState.PENDING or not job.status.finished:
         logger.info("no callback to deliver", state=job.callback.state.value if job.callback else None)
