@@ -27,6 +27,15 @@ class InvalidRequest(InsightError):
     """The caller sent something Insight cannot accept."""
 
 
+class Unauthorized(InsightError):
+    """The request is not signed as its sender must sign it (webhooks): missing, wrong,
+    expired or replayed outside the tolerance."""
+
+
+class PayloadTooLarge(InsightError):
+    """The request's body is over the limit."""
+
+
 class InvalidDocument(InsightError):
     """The uploaded object is not a document Insight can analyse (type, size, pages, damage)."""
 

@@ -8,7 +8,8 @@ these models; the OpenAPI document is generated from them.
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -52,6 +53,33 @@ class UploadRequest(Model):
     file_name: Annotated[str, Field(min_length=1, max_length=255, examples=["invoice.pdf"])]
     content_type: Annotated[str, Field(min_length=3, max_length=127, examples=["application/pdf"])]
     size: Annotated[int, Field(gt=0, description="Size of the file in bytes.")]
+    callback_url: Annotated[
+        str | None,
+        Field(
+            max_length=2048,
+            description="Where to POST the job's outcome when it ends, signed with Standard Webhooks. "
+            "https only in prod; http to a loopback address is also allowed in dev and locally.",
+            examples=["https://example.com/hooks/insight"],
+        ),
+    ] = None
+
+    @field_validator("callback_url")
+    @classmethod
+    def plain_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("callback_url must be an absolute https URL")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("callback_url must not carry credentials")
+        if parts.fragment:
+            raise ValueError("callback_url must not have a fragment")
+        try:
+            parts.port  # noqa: B018 (a malformed port raises)
+        except ValueError as error:
+            raise ValueError(f"callback_url has a bad port: {error}") from error
+        return value
 
     @field_validator("file_name")
     @classmethod
@@ -135,6 +163,32 @@ class DocumentSummary(Model):
     pii_entities: list[EntityCount] = []
 
 
+class JobOrigin(Model):
+    """The webhook that started a job (jobs from uploads have none)."""
+
+    source: str
+    event_id: str
+    event_type: str
+
+
+class CallbackState(StrEnum):
+    PENDING = "PENDING"  # the job has not ended, or its outcome is being delivered
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"  # every attempt failed
+
+
+class CallbackAttempt(Model):
+    at: datetime
+    status_code: int | None = Field(default=None, description="The receiver's HTTP status, if it answered.")
+    error: str | None = Field(default=None, description="Why the attempt failed; none when it was delivered.")
+
+
+class Callback(Model):
+    url: str
+    state: CallbackState = CallbackState.PENDING
+    attempts: list[CallbackAttempt] = []
+
+
 class Job(Model):
     job_id: str
     kind: JobKind
@@ -150,6 +204,35 @@ class Job(Model):
     summary: DocumentSummary | None = None
     results: ObjectRef | None = None
     error: JobError | None = None
+    origin: JobOrigin | None = None
+    callback: Callback | None = None
+
+
+class JobStateChange(Model):
+    """The detail of the "Job State Change" event Insight publishes to EventBridge
+    (``source: insight``) whenever a job's status or step changes."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    kind: JobKind
+    status: JobStatus
+    step: JobStep
+    error: JobError | None = None
+    updated_at: datetime
+    has_callback: bool = Field(default=False, description="The job was created with a callback URL.")
+
+    @classmethod
+    def of(cls, job: Job) -> "JobStateChange":
+        return cls(
+            job_id=job.job_id,
+            kind=job.kind,
+            status=job.status,
+            step=job.step,
+            error=job.error,
+            updated_at=job.updated_at,
+            has_callback=job.callback is not None,
+        )
 
 
 class JobView(Model):
@@ -169,6 +252,39 @@ class ListJobsQuery(Model):
     next_token: Annotated[str | None, Field(max_length=2048)] = None
 
 
+# --- webhooks ---------------------------------------------------------------------------
+
+
+class WebhookEvent(Model):
+    """A verified webhook, as queued for processing: who sent it, its id and type, its body."""
+
+    source: str
+    event_id: Annotated[str, Field(min_length=1, max_length=256)]
+    event_type: Annotated[str, Field(max_length=256)]
+    received_at: datetime
+    payload: Any
+
+
+class WebhookAccepted(Model):
+    """The answer to a verified webhook: it is queued and will be processed once."""
+
+    source: str
+    event_id: str
+    event_type: str
+    job_id: str = Field(description="The job this event starts if a routing rule starts one (GET /jobs/{job_id}).")
+
+
+class WebhookOutcome(Model):
+    """What processing a webhook did: started a job, or why it did not."""
+
+    source: str
+    event_id: str
+    event_type: str
+    outcome: Literal["started", "ignored", "refused"]
+    job_id: str | None = None
+    reason: str | None = None
+
+
 class ErrorBody(Model):
     """Every 4xx and 5xx answer of the API."""
 
@@ -183,6 +299,9 @@ class UploadsReconciled(Model):
     redriven: list[str] = Field(default=[], description="Jobs received again or whose workflow was started again.")
     expired: list[str] = Field(default=[], description="Jobs whose upload form expired unused.")
     deferred: list[str] = Field(default=[], description="Jobs left for the next sweep after an error.")
+    callbacks_redriven: list[str] = Field(
+        default=[], description="Finished jobs whose callback was never queued: their end published again."
+    )
 
 
 # --- the document workflow's state -----------------------------------------------------

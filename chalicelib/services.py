@@ -6,7 +6,10 @@ from datetime import timedelta
 from functools import lru_cache
 
 from chalicelib.adapters.comprehend import Comprehend
+from chalicelib.adapters.events import EventBus
 from chalicelib.adapters.jobs_table import JobsTable
+from chalicelib.adapters.queues import Queues
+from chalicelib.adapters.secrets import Secrets
 from chalicelib.adapters.storage import Storage
 from chalicelib.adapters.textract import Textract
 from chalicelib.adapters.workflows import Workflows
@@ -16,8 +19,28 @@ from chalicelib.settings import get_settings
 
 @lru_cache(maxsize=1)
 def jobs_table() -> JobsTable:
+    """The job records; every state change they record is published (``job_events``)."""
+    from chalicelib.job_events import published
+
     settings = get_settings()
-    return JobsTable(aws("dynamodb"), settings.jobs_table, timedelta(days=settings.job_retention_days))
+    return JobsTable(
+        aws("dynamodb"), settings.jobs_table, timedelta(days=settings.job_retention_days), on_change=published
+    )
+
+
+@lru_cache(maxsize=1)
+def event_bus() -> EventBus:
+    return EventBus(aws("events"), get_settings().job_events_bus)
+
+
+@lru_cache(maxsize=1)
+def queues() -> Queues:
+    return Queues(aws("sqs"))
+
+
+@lru_cache(maxsize=1)
+def secrets() -> Secrets:
+    return Secrets(aws("secretsmanager"), get_settings().secrets_cache_seconds)
 
 
 @lru_cache(maxsize=1)
@@ -42,5 +65,9 @@ def comprehend() -> Comprehend:
 
 def reset() -> None:
     """Forget every adapter, client and the settings (tests change the environment)."""
-    for factory in (jobs_table, storage, workflows, textract, comprehend, aws, get_settings):
+    from chalicelib import signatures, webhooks
+
+    factories = (jobs_table, event_bus, queues, secrets, storage, workflows, textract, comprehend, aws, get_settings)
+    for factory in (*factories, webhooks._idempotency_config, webhooks._idempotent_process):
         factory.cache_clear()
+    signatures._standard_webhook.cache_clear()

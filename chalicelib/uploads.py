@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib import services
+from chalicelib.callbacks import check_callback_url
 from chalicelib.clock import now
 from chalicelib.errors import InsightError, InvalidRequest, NotFound, ServiceThrottled, ServiceUnavailable
 from chalicelib.models import (
+    Callback,
     DocumentExecution,
     Job,
     JobError,
     JobKind,
+    JobOrigin,
     JobStatus,
     JobStep,
     ObjectRef,
@@ -49,6 +52,8 @@ def create_upload(request: UploadRequest) -> UploadTicket:
         )
     if request.size > settings.max_upload_bytes:
         raise InvalidRequest(f"size {request.size} bytes is over the limit of {settings.max_upload_bytes} bytes")
+    if request.callback_url is not None:
+        check_callback_url(request.callback_url, settings.stage)
     job_id = uuid.uuid4().hex
     target = ObjectRef(bucket=settings.upload_bucket, key=upload_key(job_id, request.file_name))
     post = services.storage().presigned_post(
@@ -70,6 +75,7 @@ def create_upload(request: UploadRequest) -> UploadTicket:
             source=target,
             created_at=issued,
             updated_at=issued,
+            callback=Callback(url=request.callback_url) if request.callback_url else None,
         )
     )
     metrics.add_metric(name="UploadFormsIssued", unit=MetricUnit.Count, value=1)
@@ -91,10 +97,12 @@ def receive_upload(bucket: str, encoded_key: str, version: str | None = None) ->
     if match is None:
         logger.warning("object is not an Insight upload; ignored", bucket=bucket, key=key)
         return None
-    return _receive(ObjectRef(bucket=bucket, key=key, version=version), match["job_id"], match["file_name"])
+    return receive_object(ObjectRef(bucket=bucket, key=key, version=version), match["job_id"], match["file_name"])
 
 
-def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
+def receive_object(source: ObjectRef, job_id: str, file_name: str, origin: JobOrigin | None = None) -> Job | None:
+    """Record the job of an object in the upload bucket as RECEIVED and start its workflow,
+    once (an upload's, or a webhook's: ``origin``). None if the object is not there."""
     settings = get_settings()
     logger.set_correlation_id(job_id)
     table = services.jobs_table()
@@ -119,6 +127,7 @@ def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
             source=source,
             created_at=received,
             updated_at=received,
+            origin=origin,
         )
     )
     if new:
@@ -139,6 +148,25 @@ def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
         return table.fail(job_id, JobError(type="WorkflowNotStarted", reason=str(error)), now())
     logger.info("workflow started" if arn else "workflow already running", execution_arn=arn)
     return job
+
+
+def _redrive_callbacks(report: UploadsReconciled, moment: datetime) -> None:
+    """Finished jobs whose callback never had an attempt: their end's event was not published
+    (or its delivery was lost). Publish it again; the callback rule queues the delivery."""
+    from chalicelib.job_events import publish
+
+    settings = get_settings()
+    cutoff = moment - timedelta(hours=settings.reconcile_window_hours)
+    quiet_since = moment - timedelta(seconds=settings.callback_redrive_seconds)
+    for job in services.jobs_table().callbacks_not_attempted(cutoff, quiet_since):
+        logger.warning("job ended but its callback was never attempted; publishing its end again", job_id=job.job_id)
+        try:
+            publish(job)
+        except InsightError as error:  # left for the next sweep
+            logger.warning("could not publish the job's end", job_id=job.job_id, error=str(error))
+            report.deferred.append(job.job_id)
+            continue
+        report.callbacks_redriven.append(job.job_id)
 
 
 def reconcile_uploads() -> UploadsReconciled:
@@ -173,13 +201,18 @@ def reconcile_uploads() -> UploadsReconciled:
         else:
             logger.warning("job received but its workflow did not start; starting it now")
         try:
-            _receive(job.source, job.job_id, job.file_name)
+            receive_object(job.source, job.job_id, job.file_name, origin=job.origin)
             report.redriven.append(job.job_id)
         except InsightError as error:  # left for the next sweep
             logger.warning("could not redrive the job", error=str(error))
             report.deferred.append(job.job_id)
     logger.set_correlation_id(None)
-    for name, jobs in (("UploadsRedriven", report.redriven), ("UploadFormsExpired", report.expired)):
+    _redrive_callbacks(report, moment)
+    for name, jobs in (
+        ("UploadsRedriven", report.redriven),
+        ("UploadFormsExpired", report.expired),
+        ("CallbacksRedriven", report.callbacks_redriven),
+    ):
         if jobs:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=len(jobs))
     return report

@@ -5,8 +5,8 @@ merge template for ``make package``; ``insight_local/provision.py`` creates the 
 resources in the local runtime. Neither keeps a list of its own.
 
 A resource with a ``setting`` is told to the code through that ``Settings`` field
-(environment variable ``INSIGHT_<SETTING>``): its name for buckets, tables and queues,
-its ARN for topics, roles and state machines.
+(environment variable ``INSIGHT_<SETTING>``): its name for buckets, tables and event buses,
+its URL for queues, its ARN for topics, secrets, roles and state machines.
 """
 
 from __future__ import annotations
@@ -105,6 +105,60 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Queue:
+    """An SQS queue with a dead-letter queue behind it, and the function that consumes it
+    (an event source mapping that reports partial batch failures)."""
+
+    logical_id: str
+    setting: str
+    purpose: str
+    consumer: str  # logical id of the function
+    fifo: bool = False
+    batch_size: int = 10
+    #: At least six times the consumer's timeout, as Lambda advises for SQS event sources.
+    visibility_timeout: int = 360
+    #: Receives before a message moves to the dead-letter queue.
+    max_receive_count: int = 5
+    retention_days: int = 4
+    dead_letter_retention_days: int = 14
+
+    @property
+    def dead_letter_id(self) -> str:
+        return f"{self.logical_id}DeadLetters"
+
+    def attributes(self) -> dict[str, str]:
+        """SQS attributes of the queue (``CreateQueue``'s names; CloudFormation's are the same)."""
+        if not self.fifo:
+            return {}
+        # Each message is its own group (webhooks: the event): FIFO's high-throughput mode.
+        return {"FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
+
+
+def queue_name(stage: str, logical_id: str, fifo: bool) -> str:
+    return physical_name(stage, logical_id) + (".fifo" if fifo else "")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A Secrets Manager secret. ``generated``: the stack makes a random value (a signing key
+    Insight owns); otherwise it starts as ``{}`` and the operator puts the real value in."""
+
+    logical_id: str
+    setting: str
+    purpose: str
+    generated: bool = False
+
+
+@dataclass(frozen=True)
+class EventBus:
+    """A custom EventBridge bus Insight publishes to."""
+
+    logical_id: str
+    setting: str
+    purpose: str
+
+
+@dataclass(frozen=True)
 class ServiceRole:
     """A role that an AWS service assumes on Insight's behalf."""
 
@@ -139,16 +193,18 @@ class StateMachine:
 
 @dataclass(frozen=True)
 class EventRule:
-    """An EventBridge rule on the default bus whose target is one of the stack's functions."""
+    """An EventBridge rule whose target is one of the stack's functions or queues, on the
+    default bus or on one of the stack's buses."""
 
     logical_id: str
     purpose: str
-    function: str
+    target: str  # logical id of a function or a queue
     source: str
     detail_type: str
-    detail: dict[str, list[str]] = field(default_factory=dict)
+    detail: dict[str, list[Any]] = field(default_factory=dict)
     #: Logical ids of state machines whose ARNs the rule matches (``detail.stateMachineArn``).
     state_machines: tuple[str, ...] = ()
+    bus: str | None = None  # logical id of an EventBus; None: the default bus
 
 
 @dataclass(frozen=True)
@@ -163,6 +219,9 @@ class Schedule:
     @property
     def expression(self) -> str:
         return f"rate({self.minutes} minute{'s' if self.minutes > 1 else ''})"
+
+
+SettingResource = Bucket | Table | Topic | ServiceRole | StateMachine | Queue | Secret | EventBus
 
 
 @dataclass(frozen=True)
@@ -193,12 +252,24 @@ class Stack:
     rules: tuple[EventRule, ...] = ()
     schedules: tuple[Schedule, ...] = ()
     bots: tuple[Bot, ...] = ()
+    queues: tuple[Queue, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+    buses: tuple[EventBus, ...] = ()
 
     def function(self, logical_id: str) -> Function:
         return next(f for f in self.functions if f.logical_id == logical_id)
 
-    def settings_resources(self) -> list[Bucket | Table | Topic | ServiceRole | StateMachine]:
-        return [*self.buckets, *self.tables, *self.topics, *self.roles, *self.state_machines]
+    def settings_resources(self) -> list[SettingResource]:
+        return [
+            *self.buckets,
+            *self.tables,
+            *self.topics,
+            *self.roles,
+            *self.state_machines,
+            *self.queues,
+            *self.secrets,
+            *self.buses,
+        ]
 
 
 #: Jobs read their upload's version (HeadObject and GetObject with a VersionId).
@@ -206,6 +277,10 @@ READ_UPLOADS = Grant("Uploads", ("s3:GetObject", "s3:GetObjectVersion"), objects
 #: Without ListBucket, S3 answers a HEAD of a missing key with 403 instead of 404.
 LIST_UPLOADS = Grant("Uploads", ("s3:ListBucket",))
 JOB_RECORDS = Grant("Jobs", ("dynamodb:GetItem", "dynamodb:UpdateItem"))
+#: Every function that changes a job publishes the change (chalicelib/job_events.py).
+JOB_EVENTS = Grant("JobEvents", ("events:PutEvents",))
+#: What an SQS event source mapping needs of its function's role.
+CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
 RESULTS = Grant("Results", ("s3:GetObject", "s3:PutObject"), objects="jobs/*")
 
 STACK = Stack(
@@ -228,6 +303,13 @@ STACK = Stack(
             hash_key="job_id",
             indexes=(Index("by_created", hash_key="list_pk", range_key="created_at"),),
             ttl_attribute="expires_at",
+        ),
+        Table(
+            "Idempotency",
+            setting="idempotency_table",
+            purpose="Powertools idempotency records: each webhook event processed once, by its id.",
+            hash_key="id",
+            ttl_attribute="expiration",
         ),
     ),
     topics=(
@@ -256,6 +338,9 @@ STACK = Stack(
                 Grant("Uploads", ("s3:PutObject",), objects="uploads/*"),
                 Grant("Results", ("s3:GetObject",), objects="jobs/*"),
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")),
+                JOB_EVENTS,
+                Grant("WebhookEvents", ("sqs:SendMessage",)),
+                Grant("WebhookSecrets", ("secretsmanager:GetSecretValue",)),
             ),
         ),
         Function(
@@ -268,6 +353,7 @@ STACK = Stack(
                 LIST_UPLOADS,
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
                 Grant("DocumentWorkflow", ("states:StartExecution",)),
+                JOB_EVENTS,
             ),
         ),
         Function(
@@ -279,6 +365,7 @@ STACK = Stack(
                 LIST_UPLOADS,
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query")),
                 Grant("DocumentWorkflow", ("states:StartExecution",)),
+                JOB_EVENTS,
             ),
             timeout=300,
         ),
@@ -286,13 +373,13 @@ STACK = Stack(
             "ValidateDocument",
             handler="functions.validate_document.handler.lambda_handler",
             purpose="Checks type by magic bytes, size and pages.",
-            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS),
+            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS, JOB_EVENTS),
         ),
         Function(
             "DetectText",
             handler="functions.detect_text.handler.lambda_handler",
             purpose="Synchronous Textract text detection.",
-            grants=(READ_UPLOADS, JOB_RECORDS, RESULTS, ServiceGrant(("textract:DetectDocumentText",))),
+            grants=(READ_UPLOADS, JOB_RECORDS, JOB_EVENTS, RESULTS, ServiceGrant(("textract:DetectDocumentText",))),
             timeout=120,
         ),
         Function(
@@ -302,6 +389,7 @@ STACK = Stack(
             grants=(
                 READ_UPLOADS,
                 JOB_RECORDS,
+                JOB_EVENTS,
                 ServiceGrant(("textract:StartDocumentTextDetection",)),
                 Grant("TextractPublisher", ("iam:PassRole",)),
             ),
@@ -325,6 +413,7 @@ STACK = Stack(
             purpose="Comprehend over the extracted text.",
             grants=(
                 JOB_RECORDS,
+                JOB_EVENTS,
                 RESULTS,
                 ServiceGrant(
                     (
@@ -342,19 +431,48 @@ STACK = Stack(
             "RecordSuccess",
             handler="functions.record_success.handler.lambda_handler",
             purpose="Writes the results document and marks the job SUCCEEDED.",
-            grants=(JOB_RECORDS, RESULTS),
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS),
         ),
         Function(
             "ExecutionEnded",
             handler="functions.execution_ended.handler.lambda_handler",
             purpose="Marks the job FAILED when its execution fails, times out or is stopped outside any Catch.",
-            grants=(JOB_RECORDS,),
+            grants=(JOB_RECORDS, JOB_EVENTS),
         ),
         Function(
             "RecordFailure",
             handler="functions.record_failure.handler.lambda_handler",
             purpose="Marks the job FAILED with the error and reason.",
-            grants=(JOB_RECORDS,),
+            grants=(JOB_RECORDS, JOB_EVENTS),
+        ),
+        Function(
+            "ProcessWebhooks",
+            handler="functions.webhook_events.handler.lambda_handler",
+            purpose="Routes each verified webhook, once, to the workflow its rule names.",
+            grants=(
+                Grant("WebhookEvents", CONSUME),
+                Grant(
+                    "Idempotency",
+                    ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+                ),
+                READ_UPLOADS,
+                LIST_UPLOADS,
+                Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
+                Grant("DocumentWorkflow", ("states:StartExecution",)),
+                JOB_EVENTS,
+            ),
+        ),
+        Function(
+            "DeliverCallbacks",
+            handler="functions.deliver_callbacks.handler.lambda_handler",
+            purpose="POSTs finished jobs' outcomes to their callback URLs, signed, with backoff.",
+            grants=(
+                Grant("CallbackDeliveries", CONSUME),
+                JOB_RECORDS,
+                Grant("Results", ("s3:GetObject",), objects="jobs/*"),  # the presigned results link
+                Grant("CallbackSigningSecret", ("secretsmanager:GetSecretValue",)),
+            ),
+            timeout=90,
         ),
     ),
     state_machines=(
@@ -377,11 +495,20 @@ STACK = Stack(
         EventRule(
             "DocumentWorkflowEnded",
             purpose="The safety net: no job stays in progress after its execution has ended.",
-            function="ExecutionEnded",
+            target="ExecutionEnded",
             source="aws.states",
             detail_type="Step Functions Execution Status Change",
             detail={"status": ["FAILED", "TIMED_OUT", "ABORTED"]},
             state_machines=("DocumentWorkflow",),
+        ),
+        EventRule(
+            "FinishedJobsWithCallbacks",
+            purpose="Queues the callback of every job that ends and was created with a callback URL.",
+            target="CallbackDeliveries",
+            source="insight",
+            detail_type="Job State Change",
+            detail={"status": ["SUCCEEDED", "FAILED", "EXPIRED"], "has_callback": [True]},
+            bus="JobEvents",
         ),
     ),
     schedules=(
@@ -400,6 +527,38 @@ STACK = Stack(
             purpose="Insight's assistant: job status, job results, new analyses (its code hook comes with issue 4).",
         ),
     ),
+    queues=(
+        Queue(
+            "WebhookEvents",
+            setting="webhook_queue_url",
+            purpose="Verified webhooks waiting to be routed. FIFO: a replay within 5 minutes is dropped.",
+            consumer="ProcessWebhooks",
+            fifo=True,
+        ),
+        Queue(
+            "CallbackDeliveries",
+            setting="callback_queue_url",
+            purpose="Finished jobs whose outcome is to be POSTed to their callback URL.",
+            consumer="DeliverCallbacks",
+            batch_size=5,
+            visibility_timeout=540,
+            max_receive_count=10,  # above callback_max_attempts: the consumer gives up first
+        ),
+    ),
+    secrets=(
+        Secret(
+            "WebhookSecrets",
+            setting="webhook_secrets_arn",
+            purpose="The signing secret of each webhook source, as a JSON object keyed by source name.",
+        ),
+        Secret(
+            "CallbackSigningSecret",
+            setting="callback_secret_arn",
+            purpose="The Standard Webhooks key Insight signs its callbacks with (receivers verify with it).",
+            generated=True,
+        ),
+    ),
+    buses=(EventBus("JobEvents", setting="job_events_bus", purpose="Job State Change events, for users' rules."),),
 )
 
 

@@ -56,7 +56,8 @@ def submit(base: str, path: Path, quiet: bool = False) -> str | None:
 
 def describe(view: dict[str, Any], results: dict[str, Any] | None) -> str:
     job = view["job"]
-    lines = [f"\n== {job['file_name']} (job {job['job_id']}): {job['status']}"]
+    origin = f", from the {job['origin']['source']} webhook {job['origin']['event_id']}" if job.get("origin") else ""
+    lines = [f"\n== {job['file_name']} (job {job['job_id']}{origin}): {job['status']}"]
     if job["status"] == "FAILED":
         lines.append(f"   {job['error']['type']}: {job['error']['reason']}")
         return "\n".join(lines)
@@ -75,6 +76,46 @@ def describe(view: dict[str, Any], results: dict[str, Any] | None) -> str:
     lines.append("   key phrases: " + "; ".join(summary["key_phrases"][:6]))
     lines.append(f"   results: s3://{job['results']['bucket']}/{job['results']['key']}")
     return "\n".join(lines)
+
+
+def show_secrets(runtime: Runtime) -> None:
+    """The signing secrets provisioning made for this run: development values, never real ones."""
+    assert runtime.deployment is not None
+    sources = json.loads(runtime.deployment.secrets["WebhookSecrets"])
+    print("Webhook signing secrets of this run (development values, made at start):")
+    for source, secret in sources.items():
+        print(f"  POST {runtime.api.url}/webhooks/{source:<7} {secret}")
+    print(f"Callbacks are signed (Standard Webhooks) with {runtime.deployment.secrets['CallbackSigningSecret']}")
+
+
+def send_webhook(runtime: Runtime, base: str, job_id: str) -> str | None:
+    """A CRM's signed "document.attached" webhook naming the file of an earlier upload."""
+    import urllib.error
+    import uuid
+
+    from chalicelib.signatures import standard_headers
+
+    assert runtime.deployment is not None
+    _, view = call(base, "GET", f"/jobs/{job_id}")
+    source = view["job"]["source"]
+    event_id = f"evt_{uuid.uuid4().hex[:12]}"
+    body = json.dumps({"type": "document.attached", "data": {"bucket": source["bucket"], "key": source["key"]}})
+    secret = json.loads(runtime.deployment.secrets["WebhookSecrets"])["crm"]
+    request = urllib.request.Request(
+        f"{base}/webhooks/crm",
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **standard_headers(secret, event_id, body)},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, answer = response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        print(f"  the webhook was refused ({error.code}): {error.read().decode()}")
+        return None
+    print(f"  POST /webhooks/crm {event_id} (document.attached, s3://{source['bucket']}/{source['key']})")
+    print(f"  -> {status}, queued; it starts job {answer['job_id']}")
+    return str(answer["job_id"])
 
 
 def follow(runtime: Runtime, base: str, jobs: list[str], timeout: float = 120) -> None:
@@ -115,11 +156,17 @@ def main(argv: list[str] | None = None) -> int:
     runtime = Runtime(api_port=args.port, access_log=args.verbose).start()
     base = runtime.api.url
     print(f"Local AWS at {runtime.aws.endpoint}; API at {base} (try: curl {base}/jobs)", flush=True)
+    show_secrets(runtime)
     try:
         if not args.no_samples:
             print("\nUploading the samples through POST /uploads and their presigned forms:", flush=True)
             jobs = [job for name in DEMO if (job := submit(base, SAMPLES / name))]
             follow(runtime, base, jobs)
+            if jobs:
+                print("\nA business system's signed webhook about a file already uploaded:", flush=True)
+                webhook_job = send_webhook(runtime, base, jobs[0])
+                if webhook_job:
+                    follow(runtime, base, [webhook_job])
         if args.once:
             return 0
         print(f"\nServing {base} until Ctrl-C.", flush=True)

@@ -27,3 +27,16 @@ def wait_then_record(event: dict[str, Any], context: Any) -> None:
     release.wait(timeout=2)
     order.append("handler ran")
     received.append(event)
+
+
+def fail_the_bad_ones(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An SQS consumer reporting partial batch failures: records whose body is "bad" fail.
+    It waits to be released, so that a test sees whether the sender waited for it."""
+    release.wait(timeout=2)
+    order.append("handler ran")
+    received.append(event)
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": record["messageId"]} for record in event["Records"] if record["body"] == "bad"
+        ]
+    }
