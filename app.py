@@ -6,9 +6,9 @@ from typing import Any
 
 from chalice import Chalice, ConvertToMiddleware, IAMAuthorizer, Response
 
-from chalicelib import jobs, uploads
+from chalicelib import chat, jobs, uploads
 from chalicelib.api import answers_errors, documented, openapi_document, parse, parse_body, reply
-from chalicelib.models import JobPage, JobView, ListJobsQuery, UploadRequest, UploadTicket
+from chalicelib.models import ChatReply, ChatRequest, JobPage, JobView, ListJobsQuery, UploadRequest, UploadTicket
 from chalicelib.observability import logger, metrics, traced
 
 app = Chalice(app_name="insight")
@@ -45,6 +45,14 @@ def list_jobs() -> Response:
 @answers_errors
 def get_job(job_id: str) -> Response:
     return reply(jobs.get_job(job_id))
+
+
+@app.route("/chat", methods=["POST"], authorizer=auth, content_types=["application/json"])
+@documented("Say something to Insight's assistant (Lex V2) and get its answer", ChatReply, body=ChatRequest)
+@answers_errors
+def post_chat() -> Response:
+    request = parse_body(ChatRequest, app.current_request.raw_body)
+    return reply(chat.send(request))
 
 
 @app.route("/openapi.json", methods=["GET"], authorizer=auth)

@@ -13,7 +13,15 @@ from typing import Any, TypeVar
 from chalice.app import Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.errors import InsightError, InvalidRequest, NotFound
+from chalicelib.errors import (
+    Conflict,
+    DependencyFailed,
+    InsightError,
+    InvalidRequest,
+    NotFound,
+    ServiceThrottled,
+    ServiceUnavailable,
+)
 from chalicelib.models import ErrorBody
 from chalicelib.observability import logger
 
@@ -70,6 +78,10 @@ STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (MalformedBody, 400, "MalformedBody"),
     (InvalidBody, 422, "ValidationError"),
     (InvalidRequest, 400, "InvalidRequest"),
+    (Conflict, 409, "Conflict"),
+    (DependencyFailed, 502, "DependencyFailed"),
+    (ServiceThrottled, 503, "ServiceThrottled"),
+    (ServiceUnavailable, 503, "ServiceUnavailable"),
 )
 
 

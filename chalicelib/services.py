@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 
+from chalicelib.adapters.chatbot import Chatbot
 from chalicelib.adapters.comprehend import Comprehend
 from chalicelib.adapters.jobs_table import JobsTable
 from chalicelib.adapters.storage import Storage
@@ -40,7 +41,13 @@ def comprehend() -> Comprehend:
     return Comprehend(aws("comprehend"))
 
 
+@lru_cache(maxsize=1)
+def chatbot() -> Chatbot:
+    settings = get_settings()
+    return Chatbot(aws("lexv2-runtime"), settings.chat_bot_id, settings.chat_bot_alias_id, settings.chat_bot_locale)
+
+
 def reset() -> None:
     """Forget every adapter, client and the settings (tests change the environment)."""
-    for factory in (jobs_table, storage, workflows, textract, comprehend, aws, get_settings):
+    for factory in (jobs_table, storage, workflows, textract, comprehend, chatbot, aws, get_settings):
         factory.cache_clear()
