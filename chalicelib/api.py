@@ -14,6 +14,8 @@ from chalice.app import Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.errors import (
+    Conflict,
+    DependencyFailed,
     InsightError,
     InvalidRequest,
     NotFound,
@@ -79,7 +81,9 @@ STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (MalformedBody, 400, "MalformedBody"),
     (InvalidBody, 422, "ValidationError"),
     (InvalidRequest, 400, "InvalidRequest"),
-    (ServiceThrottled, 503, "ServiceUnavailable"),
+    (Conflict, 409, "Conflict"),
+    (DependencyFailed, 502, "DependencyFailed"),
+    (ServiceThrottled, 503, "ServiceThrottled"),
     (ServiceUnavailable, 503, "ServiceUnavailable"),
 )
 

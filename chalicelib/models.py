@@ -206,6 +206,9 @@ class Job(Model):
     error: JobError | None = None
     origin: JobOrigin | None = None
     callback: Callback | None = None
+    retry_of: str | None = Field(
+        default=None, description="The failed job whose upload this job analyses again (started from the chat)."
+    )
 
 
 class JobStateChange(Model):
@@ -302,6 +305,81 @@ class UploadsReconciled(Model):
     callbacks_redriven: list[str] = Field(
         default=[], description="Finished jobs whose callback was never queued: their end published again."
     )
+
+
+class AnalysisOutcome(StrEnum):
+    """What asking to analyse an upload again did (``uploads.start_analysis``)."""
+
+    STARTED = "STARTED"  # the upload's job was received (its event was lost) or its workflow restarted
+    RETRIED = "RETRIED"  # a failed job's upload is analysed again, as a new job
+    IN_PROGRESS = "IN_PROGRESS"  # the job is already being analysed: nothing new started
+    FINISHED = "FINISHED"  # the job succeeded already: its results are there
+    NOT_UPLOADED = "NOT_UPLOADED"  # the form was issued but no file has landed
+    NOT_RETRIABLE = "NOT_RETRIABLE"  # the job failed because of the file itself: a new run would fail alike
+    NOT_STARTED = "NOT_STARTED"  # the workflow could not start: the job is FAILED and says why
+
+
+class AnalysisStart(Model):
+    outcome: AnalysisOutcome
+    job: Job = Field(description="The job that analyses (or analysed) the upload.")
+
+
+# --- chat ------------------------------------------------------------------------------
+
+#: Lex V2's session ids: 2 to 100 of letters, digits and . _ : -
+SESSION_ID_PATTERN = r"^[0-9a-zA-Z._:-]{2,100}$"
+
+
+class ChatRequest(Model):
+    """What a user says to Insight's assistant, in a session (start one by leaving it out)."""
+
+    text: Annotated[str, Field(min_length=1, max_length=1024, examples=["what is the status of my job?"])]
+    session_id: Annotated[
+        str | None,
+        Field(
+            default=None,
+            pattern=SESSION_ID_PATTERN,
+            description="The conversation: 2 to 100 letters, digits and . _ : -; a new one is made if left out.",
+        ),
+    ] = None
+
+    @field_validator("text")
+    @classmethod
+    def something_said(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text must say something (it is blank)")
+        return value
+
+
+class ChatMessage(Model):
+    content: str
+    content_type: str = "PlainText"
+
+
+class ChatIntent(Model):
+    name: str
+    state: str | None = None
+    confirmation_state: str | None = None
+    slots: dict[str, str | None] = Field(default={}, description="Each slot's interpreted value, null if unfilled.")
+
+
+class ChatDialogAction(Model):
+    type: str
+    slot_to_elicit: str | None = None
+
+
+class ChatSessionState(Model):
+    dialog_action: ChatDialogAction | None = None
+    intent: ChatIntent | None = None
+    session_attributes: dict[str, str] = {}
+
+
+class ChatReply(Model):
+    """The assistant's answer: what it says, and where the conversation stands."""
+
+    session_id: str
+    messages: list[ChatMessage]
+    session_state: ChatSessionState
 
 
 # --- the document workflow's state -----------------------------------------------------

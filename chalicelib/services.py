@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 
+from chalicelib.adapters.chatbot import Chatbot
 from chalicelib.adapters.comprehend import Comprehend
 from chalicelib.adapters.events import EventBus
 from chalicelib.adapters.jobs_table import JobsTable
@@ -63,11 +64,29 @@ def comprehend() -> Comprehend:
     return Comprehend(aws("comprehend"))
 
 
+@lru_cache(maxsize=1)
+def chatbot() -> Chatbot:
+    settings = get_settings()
+    return Chatbot(aws("lexv2-runtime"), settings.chat_bot_id, settings.chat_bot_alias_id, settings.chat_bot_locale)
+
+
 def reset() -> None:
     """Forget every adapter, client and the settings (tests change the environment)."""
     from chalicelib import signatures, webhooks
 
-    factories = (jobs_table, event_bus, queues, secrets, storage, workflows, textract, comprehend, aws, get_settings)
+    factories = (
+        jobs_table,
+        event_bus,
+        queues,
+        secrets,
+        storage,
+        workflows,
+        textract,
+        comprehend,
+        chatbot,
+        aws,
+        get_settings,
+    )
     for factory in (*factories, webhooks._idempotency_config, webhooks._idempotent_process):
         factory.cache_clear()
     signatures._standard_webhook.cache_clear()

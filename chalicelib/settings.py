@@ -113,6 +113,10 @@ class Settings(BaseModel):
     reconcile_window_hours: int = Field(default=48, gt=0)
     job_retention_days: int = Field(default=90, gt=0)
     jobs_page_size: int = Field(default=20, gt=0, le=100)
+    #: The Lex V2 bot behind ``POST /chat`` (ids given by the deployment) and its language.
+    chat_bot_id: str = ""
+    chat_bot_alias_id: str = ""
+    chat_bot_locale: str = "en_US"
     #: X-Ray subsegments for every AWS call, through Powertools Tracer and the X-Ray SDK. Off,
     #: Lambda's active tracing still records each invocation; on, every cold start pays for
     #: importing the SDK (about as much as boto3 itself, see `make bench`).

@@ -10,10 +10,21 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib import services
+from chalicelib.adapters.jobs_table import JobExists
 from chalicelib.callbacks import check_callback_url
 from chalicelib.clock import now
-from chalicelib.errors import InsightError, InvalidRequest, NotFound, ServiceThrottled, ServiceUnavailable
+from chalicelib.errors import (
+    InsightError,
+    InvalidDocument,
+    InvalidRequest,
+    NotFound,
+    ServiceThrottled,
+    ServiceUnavailable,
+)
 from chalicelib.models import (
+    FILE_NAME_PATTERN,
+    AnalysisOutcome,
+    AnalysisStart,
     Callback,
     DocumentExecution,
     Job,
@@ -103,7 +114,6 @@ def receive_upload(bucket: str, encoded_key: str, version: str | None = None) ->
 def receive_object(source: ObjectRef, job_id: str, file_name: str, origin: JobOrigin | None = None) -> Job | None:
     """Record the job of an object in the upload bucket as RECEIVED and start its workflow,
     once (an upload's, or a webhook's: ``origin``). None if the object is not there."""
-    settings = get_settings()
     logger.set_correlation_id(job_id)
     table = services.jobs_table()
     try:
@@ -136,18 +146,27 @@ def receive_object(source: ObjectRef, job_id: str, file_name: str, origin: JobOr
         logger.info("job already received; event repeated", status=job.status.value)
         if job.status.finished:
             return job
-    execution = DocumentExecution(job_id=job_id, document=source)
+    job, _ = _start_workflow(job)
+    return job
+
+
+def _start_workflow(job: Job) -> tuple[Job, bool]:
+    """Start the job's workflow, its execution named from the job id: the job, and whether an
+    execution started now (False: one of that name exists). A workflow that cannot start
+    marks the job FAILED with why; throttling and transient errors are raised, for a retry."""
+    execution = DocumentExecution(job_id=job.job_id, document=job.source)
     try:
         arn = services.workflows().start(
-            settings.document_workflow_arn, name=job_id, payload=execution.model_dump(mode="json")
+            get_settings().document_workflow_arn, name=job.job_id, payload=execution.model_dump(mode="json")
         )
     except (ServiceThrottled, ServiceUnavailable):
         raise  # Lambda retries the event, then the sweep (reconcile_uploads) does
     except Exception as error:
         logger.exception("workflow did not start")
-        return table.fail(job_id, JobError(type="WorkflowNotStarted", reason=str(error)), now())
+        failed = services.jobs_table().fail(job.job_id, JobError(type="WorkflowNotStarted", reason=str(error)), now())
+        return failed, False
     logger.info("workflow started" if arn else "workflow already running", execution_arn=arn)
-    return job
+    return job, arn is not None
 
 
 def _redrive_callbacks(report: UploadsReconciled, moment: datetime) -> None:
@@ -216,3 +235,114 @@ def reconcile_uploads() -> UploadsReconciled:
         if jobs:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=len(jobs))
     return report
+
+
+# --- analyses asked for by name (the chat) ----------------------------------------------
+
+#: Retries of a failed job get ids derived from its id: asking twice starts one retry.
+RETRY_NAMESPACE = uuid.UUID("5d3c2b1a-4e6f-4a8b-9c0d-1e2f3a4b5c6d")
+
+
+def find_upload(name: str) -> Job | None:
+    """The job of the upload a user names: by its object key (``uploads/<job id>/<file name>``,
+    also as ``s3://<upload bucket>/uploads/...``), or by its file name (the newest upload of that
+    name). None when nothing was uploaded with that name; ``InvalidRequest`` (saying why) for a
+    name that cannot be one of Insight's uploads."""
+    said = name.strip()
+    bucket_prefix = f"s3://{get_settings().upload_bucket}/"
+    if said.startswith(bucket_prefix):
+        said = said[len(bucket_prefix) :]
+    table = services.jobs_table()
+    match = UPLOAD_KEY.fullmatch(said)
+    if match is not None:
+        try:
+            job = table.get(match["job_id"])
+        except NotFound:
+            return None
+        return job if job.file_name == match["file_name"] else None
+    if said.startswith(("s3://", "http://", "https://")):
+        raise InvalidRequest(f"{said[:80]!r} is not in Insight's upload bucket: name a file uploaded to Insight")
+    if "/" in said or "\\" in said:
+        raise InvalidRequest(
+            f"{said[:80]!r} is not an Insight upload: uploads are named by their file name, or by their key "
+            "uploads/<job id>/<file name>"
+        )
+    if len(said) > 255 or not FILE_NAME_PATTERN.fullmatch(said):
+        raise InvalidRequest(f"{said[:80]!r} is not a file name Insight accepts for uploads")
+    return table.latest_by_file_name(said)
+
+
+def has_landed(job: Job) -> bool:
+    """Whether the job's file is in the upload bucket."""
+    try:
+        services.storage().head(job.source)
+    except NotFound:
+        return False
+    return True
+
+
+def start_analysis(job: Job) -> AnalysisStart:
+    """Analyse an upload because a user asked, as often as they ask, starting at most once.
+
+    A job whose file landed but was never received (its event lost, or its form expired just
+    before) is received now, through the same path as S3's event; a job received but whose
+    workflow did not start has it started (a no-op if it runs); a running or succeeded job is
+    left alone; a failed job's upload is analysed again as a new job (``retry_of`` names the
+    failed one) whose id derives from the failed job's, so asking again starts nothing new,
+    unless it failed because of the file itself (``InvalidDocument``): then it would fail
+    alike. A form whose file never landed starts nothing.
+    """
+    logger.set_correlation_id(job.job_id)
+    if job.status in (JobStatus.AWAITING_UPLOAD, JobStatus.EXPIRED):
+        if not has_landed(job):
+            return AnalysisStart(outcome=AnalysisOutcome.NOT_UPLOADED, job=job)
+        received = receive_object(job.source, job.job_id, job.file_name, origin=job.origin)
+        if received is None:  # gone since the HEAD
+            return AnalysisStart(outcome=AnalysisOutcome.NOT_UPLOADED, job=job)
+        return _started(received, AnalysisOutcome.STARTED)
+    if job.status is JobStatus.RECEIVED:
+        job, started = _start_workflow(job)
+        return _started(job, AnalysisOutcome.STARTED if started else AnalysisOutcome.IN_PROGRESS)
+    if job.status is JobStatus.RUNNING:
+        return AnalysisStart(outcome=AnalysisOutcome.IN_PROGRESS, job=job)
+    if job.status is JobStatus.SUCCEEDED:
+        return AnalysisStart(outcome=AnalysisOutcome.FINISHED, job=job)
+    if job.error is not None and job.error.type == InvalidDocument.__name__:
+        return AnalysisStart(outcome=AnalysisOutcome.NOT_RETRIABLE, job=job)
+    return _retry(job)
+
+
+def _retry(failed: Job) -> AnalysisStart:
+    table = services.jobs_table()
+    moment = now()
+    retry = Job(
+        job_id=uuid.uuid5(RETRY_NAMESPACE, failed.job_id).hex,
+        kind=failed.kind,
+        status=JobStatus.RECEIVED,
+        step=JobStep.QUEUED,
+        file_name=failed.file_name,
+        content_type=failed.content_type,
+        size=failed.size,
+        source=failed.source,
+        created_at=moment,
+        updated_at=moment,
+        origin=failed.origin,
+        callback=Callback(url=failed.callback.url) if failed.callback else None,
+        retry_of=failed.job_id,
+    )
+    try:
+        table.create(retry)
+    except JobExists:
+        logger.info("the failed job was retried already", retry_job_id=retry.job_id)
+        return start_analysis(table.get(retry.job_id))  # running, done, or failed again: retried in turn
+    logger.set_correlation_id(retry.job_id)
+    logger.info("analysing a failed job's upload again", retry_of=failed.job_id)
+    metrics.add_metric(name="JobsRetried", unit=MetricUnit.Count, value=1)
+    job, _ = _start_workflow(retry)
+    return _started(job, AnalysisOutcome.RETRIED)
+
+
+def _started(job: Job, outcome: AnalysisOutcome) -> AnalysisStart:
+    if job.status is JobStatus.FAILED:  # the workflow could not start: the job says why
+        return AnalysisStart(outcome=AnalysisOutcome.NOT_STARTED, job=job)
+    return AnalysisStart(outcome=outcome, job=job)

@@ -229,13 +229,17 @@ class Bot:
     """A Lex V2 bot whose definition is data: ``definition`` holds the ``AWS::Lex::Bot``
     properties but the stage's ``Name`` and ``RoleArn`` (``BotLocales`` with their intents,
     sample utterances, slots and slot types). Functions are told the bot's id and its alias's
-    id (settings ``<setting>_id`` and ``<setting>_alias_id``)."""
+    id (settings ``<setting>_id`` and ``<setting>_alias_id``). A grant on a bot is a grant on
+    its alias (``lex:RecognizeText``...)."""
 
     logical_id: str
     setting: str
     definition: Path
     purpose: str
     alias: str = "live"
+    #: Logical id of the function the alias runs as the code hook (dialog and fulfillment)
+    #: of every locale; the intents that enable hooks in the definition call it.
+    code_hook: str | None = None
 
     def declaration(self) -> dict[str, Any]:
         return dict(json.loads(self.definition.read_text()))
@@ -301,7 +305,10 @@ STACK = Stack(
             setting="jobs_table",
             purpose="One record per job: status, step, timestamps, summary, error.",
             hash_key="job_id",
-            indexes=(Index("by_created", hash_key="list_pk", range_key="created_at"),),
+            indexes=(
+                Index("by_created", hash_key="list_pk", range_key="created_at"),
+                Index("by_file_name", hash_key="file_name", range_key="created_at"),
+            ),
             ttl_attribute="expires_at",
         ),
         Table(
@@ -341,6 +348,7 @@ STACK = Stack(
                 JOB_EVENTS,
                 Grant("WebhookEvents", ("sqs:SendMessage",)),
                 Grant("WebhookSecrets", ("secretsmanager:GetSecretValue",)),
+                Grant("Chatbot", ("lex:RecognizeText",)),
             ),
         ),
         Function(
@@ -355,6 +363,21 @@ STACK = Stack(
                 Grant("DocumentWorkflow", ("states:StartExecution",)),
                 JOB_EVENTS,
             ),
+        ),
+        Function(
+            "ChatFulfillment",
+            handler="functions.chat_fulfillment.handler.lambda_handler",
+            purpose="The chat bot's code hook: checks job ids and file names, tells statuses and results, "
+            "starts analyses of uploads.",
+            grants=(
+                READ_UPLOADS,
+                LIST_UPLOADS,
+                # Query: jobs by file name; PutItem: a retry of a failed job; UpdateItem: receiving an upload.
+                Grant("Jobs", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem")),
+                Grant("Results", ("s3:GetObject",), objects="jobs/*"),  # the presigned link to a job's results
+                Grant("DocumentWorkflow", ("states:StartExecution",)),
+            ),
+            timeout=30,
         ),
         Function(
             "ReconcileUploads",
@@ -524,7 +547,8 @@ STACK = Stack(
             "Chatbot",
             setting="chat_bot",
             definition=ROOT / "infra" / "bots" / "insight.json",
-            purpose="Insight's assistant: job status, job results, new analyses (its code hook comes with issue 4).",
+            purpose="Insight's assistant: job status, job results, new analyses of uploads.",
+            code_hook="ChatFulfillment",
         ),
     ),
     queues=(

@@ -171,12 +171,56 @@ def bot_alias_id(bot: Bot) -> str:
     return f"{bot.logical_id}Alias"
 
 
+def function_arn(stage: str, logical_id: str) -> Json:
+    """A function's ARN from its fixed name, for what the function itself refers to (no cycle)."""
+    name = physical_name(stage, logical_id)
+    return sub(f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}")
+
+
 def bot_resources(bot: Bot, options: StageOptions) -> Json:
     """The bot built from its declaration, a numbered version of its locales, the alias that
-    points at it, and the role Lex assumes (no permissions: a text bot calls nothing)."""
+    points at it (and at its code hook function, for every locale), and the role Lex assumes
+    (no permissions: a text bot calls nothing but its code hook, which a resource policy on the
+    function allows).
+
+    The code hook function is told the alias's id, so the alias names the function by its fixed
+    name (``Fn::Sub``) rather than by ``GetAtt``, which would make a cycle."""
     declaration = bot.declaration()
     version = f"{bot.logical_id}Version"
+    alias: Json = {
+        "BotId": ref(bot.logical_id),
+        "BotAliasName": bot.alias,
+        "BotVersion": {"Fn::GetAtt": [version, "BotVersion"]},
+    }
+    hook: Json = {}
+    if bot.code_hook:
+        alias["BotAliasLocaleSettings"] = [
+            {
+                "LocaleId": locale["LocaleId"],
+                "BotAliasLocaleSetting": {
+                    "Enabled": True,
+                    "CodeHookSpecification": {
+                        "LambdaCodeHook": {
+                            "CodeHookInterfaceVersion": "1.0",
+                            "LambdaArn": function_arn(options.stage, bot.code_hook),
+                        }
+                    },
+                },
+            }
+            for locale in declaration["BotLocales"]
+        ]
+        hook[f"{bot.logical_id}CodeHookPermission"] = {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": ref(bot.code_hook),
+                "Principal": "lexv2.amazonaws.com",
+                "SourceAccount": ref("AWS::AccountId"),
+                "SourceArn": {"Fn::GetAtt": [bot_alias_id(bot), "Arn"]},
+            },
+        }
     return {
+        **hook,
         role_id(bot.logical_id): {
             "Type": "AWS::IAM::Role",
             "Properties": {"AssumeRolePolicyDocument": trust("lexv2.amazonaws.com")},
@@ -199,14 +243,7 @@ def bot_resources(bot: Bot, options: StageOptions) -> Json:
                 ],
             },
         },
-        bot_alias_id(bot): {
-            "Type": "AWS::Lex::BotAlias",
-            "Properties": {
-                "BotId": ref(bot.logical_id),
-                "BotAliasName": bot.alias,
-                "BotVersion": {"Fn::GetAtt": [version, "BotVersion"]},
-            },
-        },
+        bot_alias_id(bot): {"Type": "AWS::Lex::BotAlias", "Properties": alias},
     }
 
 
@@ -220,8 +257,9 @@ def trust(service: str) -> Json:
     }
 
 
-def declared(stack: Stack, logical_id: str) -> SettingResource | Function:
-    found = next((r for r in [*stack.settings_resources(), *stack.functions] if r.logical_id == logical_id), None)
+def declared(stack: Stack, logical_id: str) -> SettingResource | Function | Bot:
+    resources = [*stack.settings_resources(), *stack.functions, *stack.bots]
+    found = next((r for r in resources if r.logical_id == logical_id), None)
     if found is None:
         raise ValueError(f"a grant names {logical_id!r}, which is not declared")
     return found
@@ -239,6 +277,8 @@ def grant_resources(grant: Grant, stack: Stack, stage: str) -> list[Json]:
         return [ref(target.logical_id)]
     if isinstance(target, ServiceRole | Function | Queue | EventBus):
         return [arn(target.logical_id)]
+    if isinstance(target, Bot):  # the runtime's actions are on the alias
+        return [{"Fn::GetAtt": [bot_alias_id(target), "Arn"]}]
     # StartExecution and SendTaskSuccess/Failure both take the state machine's ARN.
     return [state_machine_arn(target, stage)]
 

@@ -1,5 +1,6 @@
 """`make run`: the local runtime and the API on 127.0.0.1:8000, the samples pushed through
-the real upload path, each job's outcome printed as it finishes; then it keeps serving."""
+the real upload path, each job's outcome printed as it finishes, a chat exchange about one of
+them; then it keeps serving."""
 
 from __future__ import annotations
 
@@ -137,6 +138,26 @@ def follow(runtime: Runtime, base: str, jobs: list[str], timeout: float = 120) -
         print(f"\n== job {job_id} has not finished after {timeout:.0f}s")
 
 
+def converse(base: str, job_id: str) -> None:
+    """A conversation through POST /chat: Lex's RecognizeText, the offline Lex runtime and the
+    bot alias's code hook (the ChatFulfillment Lambda), about a real job."""
+    print("\nA chat through POST /chat (Lex RecognizeText -> the declared bot -> its code hook Lambda):", flush=True)
+    session: str | None = None
+    for text in ("what is the status of my job?", "12345", job_id, f"show me the results for job {job_id}"):
+        status, reply = call(base, "POST", "/chat", {"text": text, **({"session_id": session} if session else {})})
+        print(f"  you: {text}")
+        if status != 200:
+            print(f"  ({status}) {reply.get('message') if isinstance(reply, dict) else reply}")
+            return
+        session = reply["session_id"]
+        for message in reply["messages"]:
+            print(f"  bot: {message['content']}")
+    print(
+        f"  (go on: curl -s -X POST {base}/chat -H 'Content-Type: application/json' "
+        f"-d '{{\"session_id\": \"{session}\", \"text\": \"is it done?\"}}')"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Insight's local runtime")
     parser.add_argument("--port", type=int, default=8000)
@@ -167,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                 webhook_job = send_webhook(runtime, base, jobs[0])
                 if webhook_job:
                     follow(runtime, base, [webhook_job])
+                converse(base, jobs[0])
         if args.once:
             return 0
         print(f"\nServing {base} until Ctrl-C.", flush=True)

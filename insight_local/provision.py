@@ -130,17 +130,25 @@ def provision(
     iam, s3, dynamodb, sns = aws.client("iam"), aws.client("s3"), aws.client("dynamodb"), aws.client("sns")
     lambda_role = iam.create_role(RoleName=LAMBDA_ROLE, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
 
-    # Bots first: their ids come from CreateBot, and every function is told them.
+    # Bots first: their ids come from CreateBot, and every function is told them. The alias
+    # names its code hook function by ARN before the function exists, as the template does.
+    bot_aliases: dict[str, str] = {}
     for bot in stack.bots:
         bot_role = iam.create_role(
             RoleName=physical_name(stage, f"{bot.logical_id}Role"),
             AssumeRolePolicyDocument=json.dumps(TRUST).replace("lambda.amazonaws.com", "lexv2.amazonaws.com"),
         )["Role"]["Arn"]
         bot_id, alias_id = missing_services.create_bot(
-            aws.client("lexv2-models"), physical_name(stage, bot.logical_id), bot.declaration(), bot_role, bot.alias
+            aws.client("lexv2-models"),
+            physical_name(stage, bot.logical_id),
+            bot.declaration(),
+            bot_role,
+            bot.alias,
+            code_hook_arn=arns[bot.code_hook] if bot.code_hook else None,
         )
         deployment.environment[env_name(f"{bot.setting}_id")] = bot_id
         deployment.environment[env_name(f"{bot.setting}_alias_id")] = alias_id
+        bot_aliases[bot.logical_id] = f"arn:aws:lex:{REGION}:{ACCOUNT}:bot-alias/{bot_id}/{alias_id}"
 
     for role in stack.roles:
         trust = json.loads(json.dumps(TRUST).replace("lambda.amazonaws.com", role.service))
@@ -228,6 +236,16 @@ def provision(
             MemorySize=function.memory,
             Environment={"Variables": deployment.environment},
         )
+
+    for bot in stack.bots:
+        if bot.code_hook:  # Lex may invoke the code hook of this alias only
+            functions.add_permission(
+                FunctionName=names[bot.code_hook],
+                StatementId=f"{bot.logical_id}CodeHook",
+                Action="lambda:InvokeFunction",
+                Principal="lexv2.amazonaws.com",
+                SourceArn=bot_aliases[bot.logical_id],
+            )
 
     for topic in stack.topics:
         for subscriber in topic.subscribers:

@@ -1,7 +1,8 @@
 """DynamoDB: the job records.
 
 One item per job, keyed by ``job_id``. A global secondary index (``by_created``) with a
-constant partition lists jobs newest first. Records expire ``job_retention_days`` after
+constant partition lists jobs newest first; another (``by_file_name``) finds the jobs of a
+file name, newest first. Records expire ``job_retention_days`` after
 they are created (the table's TTL attribute is ``expires_at``).
 """
 
@@ -21,6 +22,7 @@ from chalicelib.models import CallbackAttempt, CallbackState, Job, JobError, Job
 
 LIST_PARTITION = "JOB"
 LIST_INDEX = "by_created"
+FILE_NAME_INDEX = "by_file_name"
 #: What a landed upload moves to RECEIVED: the form's record, or one the sweep expired early.
 AWAITING = (JobStatus.AWAITING_UPLOAD, JobStatus.EXPIRED)
 
@@ -237,6 +239,20 @@ class JobsTable:
             jobs=[self._to_job(item) for item in response.get("Items", [])],
             next_token=_encode_token(last) if last else None,
         )
+
+    def latest_by_file_name(self, file_name: str) -> Job | None:
+        """The newest job of an upload named ``file_name``, or None."""
+        with service_call("DynamoDB"):
+            response = self._db.query(
+                TableName=self._table,
+                IndexName=FILE_NAME_INDEX,
+                KeyConditionExpression="file_name = :name",
+                ExpressionAttributeValues={":name": {"S": file_name}},
+                ScanIndexForward=False,
+                Limit=1,
+            )
+        items = response.get("Items", [])
+        return self._to_job(items[0]) if items else None
 
     def waiting_since(self, cutoff: datetime) -> Iterator[Job]:
         """Jobs created since ``cutoff`` that wait for their upload or for their workflow

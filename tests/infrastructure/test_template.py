@@ -187,6 +187,49 @@ def test_state_machine_substitutions_cover_every_placeholder(template: dict[str,
         assert properties["LoggingConfiguration"]["Destinations"]
 
 
+def test_the_bot_alias_runs_its_code_hook_function_which_only_lex_and_that_alias_may_invoke(
+    template: dict[str, Any], stage: str
+) -> None:
+    # Given the declared bot, whose intents enable code hooks
+    [bot] = STACK.bots
+    assert bot.code_hook is not None
+    intents = template["Resources"][bot.logical_id]["Properties"]["BotLocales"][0]["Intents"]
+    assert all(intent["FulfillmentCodeHook"] == {"Enabled": True} for intent in intents)
+    # When its alias is read
+    alias = template["Resources"][f"{bot.logical_id}Alias"]["Properties"]
+    # Then every locale runs the code hook function, named by its fixed name (no cycle: the
+    # function is told the alias's id)
+    [setting] = alias["BotAliasLocaleSettings"]
+    hook = setting["BotAliasLocaleSetting"]["CodeHookSpecification"]["LambdaCodeHook"]
+    assert setting["BotAliasLocaleSetting"]["Enabled"] is True and hook["CodeHookInterfaceVersion"] == "1.0"
+    assert hook["LambdaArn"]["Fn::Sub"].endswith(f":function:{physical_name(stage, bot.code_hook)}")
+    function = template["Resources"][bot.code_hook]["Properties"]
+    assert function["FunctionName"] == physical_name(stage, bot.code_hook)
+    assert function["Environment"]["Variables"][env_name(f"{bot.setting}_alias_id")] == {
+        "Fn::GetAtt": [f"{bot.logical_id}Alias", "BotAliasId"]
+    }
+    # And only Lex, for that alias, may invoke the function
+    permission = template["Resources"][f"{bot.logical_id}CodeHookPermission"]["Properties"]
+    assert permission["Principal"] == "lexv2.amazonaws.com"
+    assert permission["FunctionName"] == {"Ref": bot.code_hook}
+    assert permission["SourceArn"] == {"Fn::GetAtt": [f"{bot.logical_id}Alias", "Arn"]}
+
+
+def test_the_api_may_talk_to_the_bots_alias_and_nothing_else_of_lex(template: dict[str, Any]) -> None:
+    statements = [
+        s
+        for role in of_type(template, "AWS::IAM::Role").values()
+        for policy in role["Properties"].get("Policies", [])
+        for s in policy["PolicyDocument"]["Statement"]
+        if any(action.startswith("lex:") for action in s["Action"])
+    ]
+    assert statements == [
+        {"Effect": "Allow", "Action": ["lex:RecognizeText"], "Resource": [{"Fn::GetAtt": ["ChatbotAlias", "Arn"]}]}
+    ]
+    role = template["Resources"]["APIHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statements[0] in role
+
+
 #: Routes authenticated by the sender's own signature of the body, not by the API's auth.
 SIGNED_ROUTES = {("/webhooks/{source}", "post")}
 
@@ -217,7 +260,8 @@ def test_every_route_requires_iam_by_default(template: dict[str, Any]) -> None:
 
 
 def policy_statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
-    return [s for p in template["Resources"][role]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    policies = template["Resources"][role]["Properties"].get("Policies", [])
+    return [s for p in policies for s in p["PolicyDocument"]["Statement"]]
 
 
 def test_queues_have_dead_letters_and_consumers_that_report_partial_failures(template: dict[str, Any]) -> None:

@@ -40,3 +40,23 @@ def fail_the_bad_ones(event: dict[str, Any], context: Any) -> dict[str, Any]:
             {"itemIdentifier": record["messageId"]} for record in event["Records"] if record["body"] == "bad"
         ]
     }
+
+
+def lex_hook(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A Lex V2 code hook: delegates each dialog turn, fulfils with a message saying who did."""
+    received.append(event)
+    state = event["sessionState"]
+    if event["invocationSource"] == "DialogCodeHook":
+        return {"sessionState": {**state, "dialogAction": {"type": "Delegate"}}}
+    intent = state["intent"]
+    job = intent["slots"]["JobId"]["value"]["interpretedValue"]
+    return {
+        "sessionState": {**state, "intent": {**intent, "state": "Fulfilled"}, "dialogAction": {"type": "Close"}},
+        "messages": [
+            {"contentType": "PlainText", "content": f"{context.function_name} fulfilled {intent['name']} for {job}"}
+        ],
+    }
+
+
+def broken_lex_hook(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise RuntimeError("the code hook is broken")
