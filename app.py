@@ -6,9 +6,18 @@ from typing import Any
 
 from chalice import Chalice, ConvertToMiddleware, IAMAuthorizer, Response
 
-from chalicelib import jobs, uploads
+from chalicelib import chat, jobs, uploads, webhooks
 from chalicelib.api import answers_errors, documented, openapi_document, parse, parse_body, reply
-from chalicelib.models import JobPage, JobView, ListJobsQuery, UploadRequest, UploadTicket
+from chalicelib.models import (
+    ChatReply,
+    ChatRequest,
+    JobPage,
+    JobView,
+    ListJobsQuery,
+    UploadRequest,
+    UploadTicket,
+    WebhookAccepted,
+)
 from chalicelib.observability import logger, metrics, traced
 
 app = Chalice(app_name="insight")
@@ -45,6 +54,29 @@ def list_jobs() -> Response:
 @answers_errors
 def get_job(job_id: str) -> Response:
     return reply(jobs.get_job(job_id))
+
+
+# Business systems cannot sign with SigV4: a webhook is authenticated by its own signature
+# (Standard Webhooks, GitHub or Stripe, per source), checked before anything else.
+@app.route("/webhooks/{source}", methods=["POST"], content_types=["application/json"])
+@documented(
+    "Accept a signed webhook from a business system; it is processed once, later",
+    WebhookAccepted,
+    status=202,
+    signed=True,
+)
+@answers_errors
+def receive_webhook(source: str) -> Response:
+    request = app.current_request
+    return reply(webhooks.accept(source, request.raw_body or b"", request.headers), status=202)
+
+
+@app.route("/chat", methods=["POST"], authorizer=auth, content_types=["application/json"])
+@documented("Say something to Insight's assistant (Lex V2) and get its answer", ChatReply, body=ChatRequest)
+@answers_errors
+def post_chat() -> Response:
+    request = parse_body(ChatRequest, app.current_request.raw_body)
+    return reply(chat.send(request))
 
 
 @app.route("/openapi.json", methods=["GET"], authorizer=auth)

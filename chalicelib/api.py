@@ -13,7 +13,17 @@ from typing import Any, TypeVar
 from chalice.app import Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.errors import InsightError, InvalidRequest, NotFound
+from chalicelib.errors import (
+    Conflict,
+    DependencyFailed,
+    InsightError,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    ServiceThrottled,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from chalicelib.models import ErrorBody
 from chalicelib.observability import logger
 
@@ -23,7 +33,7 @@ JSON: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 M = TypeVar("M", bound=BaseModel)
 
 
-class BodyTooLarge(InsightError):
+class BodyTooLarge(PayloadTooLarge):
     pass
 
 
@@ -66,10 +76,15 @@ def parse(model: type[M], document: Any) -> M:
 
 STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (NotFound, 404, "NotFound"),
-    (BodyTooLarge, 413, "BodyTooLarge"),
+    (Unauthorized, 401, "Unauthorized"),
+    (PayloadTooLarge, 413, "BodyTooLarge"),
     (MalformedBody, 400, "MalformedBody"),
     (InvalidBody, 422, "ValidationError"),
     (InvalidRequest, 400, "InvalidRequest"),
+    (Conflict, 409, "Conflict"),
+    (DependencyFailed, 502, "DependencyFailed"),
+    (ServiceThrottled, 503, "ServiceThrottled"),
+    (ServiceUnavailable, 503, "ServiceUnavailable"),
 )
 
 
@@ -113,8 +128,10 @@ def documented(
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     status: int = 200,
+    signed: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Attach what the OpenAPI document says of a route to its view function."""
+    """Attach what the OpenAPI document says of a route to its view function. ``signed``: the
+    route is authenticated by the sender's signature of the body, not by the API's auth."""
 
     def attach(view: Callable[..., Any]) -> Callable[..., Any]:
         view.openapi = {  # type: ignore[attr-defined]
@@ -123,6 +140,7 @@ def documented(
             "body": body,
             "query": query,
             "status": status,
+            "signed": signed,
         }
         return view
 
@@ -174,6 +192,14 @@ def openapi_document(routes: dict[str, dict[str, Any]], title: str, version: str
             }
             if entry.view_args:
                 operation["responses"]["404"] = answer("Nothing has this id.")
+            if spec.get("signed"):
+                operation["security"] = []
+                del operation["responses"]["403"]
+                operation["responses"]["401"] = answer(
+                    "The body is not signed with the source's secret, or the signature is expired."
+                )
+                operation["responses"]["413"] = answer("The body is too large.")
+                operation["responses"]["503"] = answer("The source's signing secret cannot be read; retry.")
             if spec["query"] is not None:
                 for name, field in spec["query"].model_fields.items():
                     operation["parameters"].append(

@@ -27,6 +27,24 @@ class InvalidRequest(InsightError):
     """The caller sent something Insight cannot accept."""
 
 
+class Unauthorized(InsightError):
+    """The request is not signed as its sender must sign it (webhooks): missing, wrong,
+    expired or replayed outside the tolerance."""
+
+
+class PayloadTooLarge(InsightError):
+    """The request's body is over the limit."""
+
+
+class Conflict(InsightError):
+    """The request collides with another one under way (two messages of one chat session at once)."""
+
+
+class DependencyFailed(InsightError):
+    """A service Insight called could not answer because something it depends on failed (the
+    chat bot's code hook)."""
+
+
 class InvalidDocument(InsightError):
     """The uploaded object is not a document Insight can analyse (type, size, pages, damage)."""
 

@@ -9,6 +9,7 @@ import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -82,6 +83,33 @@ class UploadRequest(Model):
         examples=[["es"]],
     )
     spoken_summary: bool = Field(default=False, description="Audio and video: a summary spoken by Polly (MP3).")
+    callback_url: Annotated[
+        str | None,
+        Field(
+            max_length=2048,
+            description="Where to POST the job's outcome when it ends, signed with Standard Webhooks. "
+            "https only in prod; http to a loopback address is also allowed in dev and locally.",
+            examples=["https://example.com/hooks/insight"],
+        ),
+    ] = None
+
+    @field_validator("callback_url")
+    @classmethod
+    def plain_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("callback_url must be an absolute https URL")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("callback_url must not carry credentials")
+        if parts.fragment:
+            raise ValueError("callback_url must not have a fragment")
+        try:
+            parts.port  # noqa: B018 (a malformed port raises)
+        except ValueError as error:
+            raise ValueError(f"callback_url has a bad port: {error}") from error
+        return value
 
     @field_validator("file_name")
     @classmethod
@@ -217,6 +245,32 @@ class MediaSummary(TextSummary):
     spoken_summary: ObjectRef | None = None
 
 
+class JobOrigin(Model):
+    """The webhook that started a job (jobs from uploads have none)."""
+
+    source: str
+    event_id: str
+    event_type: str
+
+
+class CallbackState(StrEnum):
+    PENDING = "PENDING"  # the job has not ended, or its outcome is being delivered
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"  # every attempt failed
+
+
+class CallbackAttempt(Model):
+    at: datetime
+    status_code: int | None = Field(default=None, description="The receiver's HTTP status, if it answered.")
+    error: str | None = Field(default=None, description="Why the attempt failed; none when it was delivered.")
+
+
+class Callback(Model):
+    url: str
+    state: CallbackState = CallbackState.PENDING
+    attempts: list[CallbackAttempt] = []
+
+
 class Job(Model):
     job_id: str
     kind: JobKind
@@ -233,6 +287,11 @@ class Job(Model):
     summary: DocumentSummary | ImageSummary | MediaSummary | None = None
     results: ObjectRef | None = None
     error: JobError | None = None
+    origin: JobOrigin | None = None
+    callback: Callback | None = None
+    retry_of: str | None = Field(
+        default=None, description="The failed job whose upload this job analyses again (started from the chat)."
+    )
 
     def files(self) -> dict[str, ObjectRef]:
         """What the job wrote that a client downloads: the results, a thumbnail, a spoken summary."""
@@ -244,6 +303,33 @@ class Job(Model):
         if isinstance(self.summary, MediaSummary) and self.summary.spoken_summary is not None:
             found["spoken_summary"] = self.summary.spoken_summary
         return found
+
+
+class JobStateChange(Model):
+    """The detail of the "Job State Change" event Insight publishes to EventBridge
+    (``source: insight``) whenever a job's status or step changes."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    kind: JobKind
+    status: JobStatus
+    step: JobStep
+    error: JobError | None = None
+    updated_at: datetime
+    has_callback: bool = Field(default=False, description="The job was created with a callback URL.")
+
+    @classmethod
+    def of(cls, job: Job) -> "JobStateChange":
+        return cls(
+            job_id=job.job_id,
+            kind=job.kind,
+            status=job.status,
+            step=job.step,
+            error=job.error,
+            updated_at=job.updated_at,
+            has_callback=job.callback is not None,
+        )
 
 
 class JobView(Model):
@@ -266,6 +352,39 @@ class ListJobsQuery(Model):
     next_token: Annotated[str | None, Field(max_length=2048)] = None
 
 
+# --- webhooks ---------------------------------------------------------------------------
+
+
+class WebhookEvent(Model):
+    """A verified webhook, as queued for processing: who sent it, its id and type, its body."""
+
+    source: str
+    event_id: Annotated[str, Field(min_length=1, max_length=256)]
+    event_type: Annotated[str, Field(max_length=256)]
+    received_at: datetime
+    payload: Any
+
+
+class WebhookAccepted(Model):
+    """The answer to a verified webhook: it is queued and will be processed once."""
+
+    source: str
+    event_id: str
+    event_type: str
+    job_id: str = Field(description="The job this event starts if a routing rule starts one (GET /jobs/{job_id}).")
+
+
+class WebhookOutcome(Model):
+    """What processing a webhook did: started a job, or why it did not."""
+
+    source: str
+    event_id: str
+    event_type: str
+    outcome: Literal["started", "ignored", "refused"]
+    job_id: str | None = None
+    reason: str | None = None
+
+
 class ErrorBody(Model):
     """Every 4xx and 5xx answer of the API."""
 
@@ -280,6 +399,84 @@ class UploadsReconciled(Model):
     redriven: list[str] = Field(default=[], description="Jobs received again or whose workflow was started again.")
     expired: list[str] = Field(default=[], description="Jobs whose upload form expired unused.")
     deferred: list[str] = Field(default=[], description="Jobs left for the next sweep after an error.")
+    callbacks_redriven: list[str] = Field(
+        default=[], description="Finished jobs whose callback was never queued: their end published again."
+    )
+
+
+class AnalysisOutcome(StrEnum):
+    """What asking to analyse an upload again did (``uploads.start_analysis``)."""
+
+    STARTED = "STARTED"  # the upload's job was received (its event was lost) or its workflow restarted
+    RETRIED = "RETRIED"  # a failed job's upload is analysed again, as a new job
+    IN_PROGRESS = "IN_PROGRESS"  # the job is already being analysed: nothing new started
+    FINISHED = "FINISHED"  # the job succeeded already: its results are there
+    NOT_UPLOADED = "NOT_UPLOADED"  # the form was issued but no file has landed
+    NOT_RETRIABLE = "NOT_RETRIABLE"  # the job failed because of the file itself: a new run would fail alike
+    NOT_STARTED = "NOT_STARTED"  # the workflow could not start: the job is FAILED and says why
+
+
+class AnalysisStart(Model):
+    outcome: AnalysisOutcome
+    job: Job = Field(description="The job that analyses (or analysed) the upload.")
+
+
+# --- chat ------------------------------------------------------------------------------
+
+#: Lex V2's session ids: 2 to 100 of letters, digits and . _ : -
+SESSION_ID_PATTERN = r"^[0-9a-zA-Z._:-]{2,100}$"
+
+
+class ChatRequest(Model):
+    """What a user says to Insight's assistant, in a session (start one by leaving it out)."""
+
+    text: Annotated[str, Field(min_length=1, max_length=1024, examples=["what is the status of my job?"])]
+    session_id: Annotated[
+        str | None,
+        Field(
+            default=None,
+            pattern=SESSION_ID_PATTERN,
+            description="The conversation: 2 to 100 letters, digits and . _ : -; a new one is made if left out.",
+        ),
+    ] = None
+
+    @field_validator("text")
+    @classmethod
+    def something_said(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text must say something (it is blank)")
+        return value
+
+
+class ChatMessage(Model):
+    content: str
+    content_type: str = "PlainText"
+
+
+class ChatIntent(Model):
+    name: str
+    state: str | None = None
+    confirmation_state: str | None = None
+    slots: dict[str, str | None] = Field(default={}, description="Each slot's interpreted value, null if unfilled.")
+
+
+class ChatDialogAction(Model):
+    type: str
+    slot_to_elicit: str | None = None
+
+
+class ChatSessionState(Model):
+    dialog_action: ChatDialogAction | None = None
+    intent: ChatIntent | None = None
+    session_attributes: dict[str, str] = {}
+
+
+class ChatReply(Model):
+    """The assistant's answer: what it says, and where the conversation stands."""
+
+    session_id: str
+    messages: list[ChatMessage]
+    session_state: ChatSessionState
 
 
 # --- the document workflow's state -----------------------------------------------------

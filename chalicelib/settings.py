@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, get_origin
+from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,6 +39,67 @@ DEFAULT_MEDIA_TYPES = (
 )
 
 PREFIX = "INSIGHT_"
+
+
+class WebhookSource(BaseModel):
+    """A business system that sends Insight webhooks, and how it signs them.
+
+    ``standard``: Standard Webhooks (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``);
+    ``github``: ``X-Hub-Signature-256`` (GitHub signs no timestamp: replays are caught by the
+    delivery id only); ``stripe``: ``Stripe-Signature``. The signing secret is the value of
+    the key ``name`` in the webhook secrets (``webhook_secrets_arn``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    scheme: Literal["standard", "github", "stripe"]
+
+
+class WebhookRoute(BaseModel):
+    """A source's event type, mapped to a workflow.
+
+    ``document``: the document workflow for an object already in the upload bucket, named by
+    the event at the JMESPath expressions ``bucket`` and ``key`` (and ``version``, optional).
+    Insight never fetches a URL from a webhook.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    source: str
+    event_type: str
+    workflow: Literal["document"] = "document"
+    bucket: str = "data.bucket"
+    key: str = "data.key"
+    version: str | None = None
+
+
+def default_webhook_sources() -> tuple[WebhookSource, ...]:
+    return (
+        WebhookSource(name="crm", scheme="standard"),
+        WebhookSource(name="github", scheme="github"),
+        WebhookSource(name="stripe", scheme="stripe"),
+    )
+
+
+def default_webhook_routes() -> tuple[WebhookRoute, ...]:
+    """A CRM's "document attached" event, a GitHub repository dispatch and a Stripe file
+    upload, each naming a file already in the upload bucket."""
+    return (
+        WebhookRoute(source="crm", event_type="document.attached", bucket="data.bucket", key="data.key"),
+        WebhookRoute(
+            source="github",
+            event_type="repository_dispatch.insight_document",
+            bucket="client_payload.bucket",
+            key="client_payload.key",
+        ),
+        WebhookRoute(
+            source="stripe",
+            event_type="file.created",
+            bucket="data.object.metadata.insight_bucket",
+            key="data.object.metadata.insight_key",
+        ),
+    )
 
 
 class Settings(BaseModel):
@@ -106,10 +167,43 @@ class Settings(BaseModel):
     reconcile_window_hours: int = Field(default=48, gt=0)
     job_retention_days: int = Field(default=90, gt=0)
     jobs_page_size: int = Field(default=20, gt=0, le=100)
+    #: The Lex V2 bot behind ``POST /chat`` (ids given by the deployment) and its language.
+    chat_bot_id: str = ""
+    chat_bot_alias_id: str = ""
+    chat_bot_locale: str = "en_US"
     #: X-Ray subsegments for every AWS call, through Powertools Tracer and the X-Ray SDK. Off,
     #: Lambda's active tracing still records each invocation; on, every cold start pays for
     #: importing the SDK (about as much as boto3 itself, see `make bench`).
     detailed_tracing: bool = False
+
+    #: Webhooks in (``POST /webhooks/{source}``): where verified events are queued, the table
+    #: that makes each one processed once, the secret holding each source's signing secret
+    #: (a JSON object keyed by source name), the sources and the routing rules.
+    webhook_queue_url: str = ""
+    idempotency_table: str = "insight-idempotency"
+    webhook_secrets_arn: str = ""
+    webhook_sources: tuple[WebhookSource, ...] = Field(default_factory=default_webhook_sources)
+    webhook_routes: tuple[WebhookRoute, ...] = Field(default_factory=default_webhook_routes)
+    #: Signed timestamps older (or newer) than this are refused: replays outside it are 401.
+    webhook_tolerance_seconds: int = Field(default=300, gt=0, le=3600)
+    max_webhook_body_bytes: int = Field(default=64 * 1024, gt=0, le=200 * 1024)
+    #: How long an event id is remembered as processed.
+    webhook_dedup_days: int = Field(default=7, gt=0)
+    #: Signing secrets are read through Powertools Parameters and cached this long.
+    secrets_cache_seconds: int = Field(default=300, ge=0)
+
+    #: Events out: every job state change goes to this EventBridge bus (name or ARN).
+    job_events_bus: str = "default"
+    #: Job callbacks: the queue of deliveries to make (its messages are retried with
+    #: exponential backoff), the Standard Webhooks secret they are signed with.
+    callback_queue_url: str = ""
+    callback_secret_arn: str = ""
+    callback_max_attempts: int = Field(default=6, gt=0, le=20)
+    callback_backoff_seconds: int = Field(default=2, gt=0, le=900)
+    callback_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    #: The sweep publishes again the end of a job whose callback has had no attempt this long
+    #: after it finished (its "Job State Change" event was lost).
+    callback_redrive_seconds: int = Field(default=600, ge=0)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:

@@ -4,21 +4,37 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib import services
+from chalicelib.adapters.jobs_table import JobExists
+from chalicelib.callbacks import check_callback_url
 from chalicelib.clock import now
-from chalicelib.errors import InsightError, InvalidRequest, NotFound, ServiceThrottled, ServiceUnavailable
+from chalicelib.errors import (
+    InsightError,
+    InvalidDocument,
+    InvalidImage,
+    InvalidMedia,
+    InvalidRequest,
+    NotFound,
+    ServiceThrottled,
+    ServiceUnavailable,
+)
 from chalicelib.models import (
+    FILE_NAME_PATTERN,
+    AnalysisOutcome,
+    AnalysisStart,
+    Callback,
     DocumentExecution,
     ImageExecution,
     Job,
     JobError,
     JobKind,
     JobOptions,
+    JobOrigin,
     JobStatus,
     JobStep,
     MediaExecution,
@@ -101,6 +117,8 @@ def create_upload(request: UploadRequest) -> UploadTicket:
     limit = size_limit(kind, settings)
     if request.size > limit:
         raise InvalidRequest(f"size {request.size} bytes is over the limit of {limit} bytes")
+    if request.callback_url is not None:
+        check_callback_url(request.callback_url, settings.stage)
     job_id = uuid.uuid4().hex
     target = ObjectRef(bucket=settings.upload_bucket, key=upload_key(job_id, request.file_name))
     post = services.storage().presigned_post(
@@ -123,6 +141,7 @@ def create_upload(request: UploadRequest) -> UploadTicket:
             created_at=issued,
             updated_at=issued,
             options=options,
+            callback=Callback(url=request.callback_url) if request.callback_url else None,
         )
     )
     metrics.add_metric(name="UploadFormsIssued", unit=MetricUnit.Count, value=1)
@@ -146,12 +165,18 @@ def receive_upload(bucket: str, encoded_key: str, version: str | None = None) ->
     if match is None:
         logger.warning("object is not an Insight upload; ignored", bucket=bucket, key=key)
         return None
-    return _receive(ObjectRef(bucket=bucket, key=key, version=version), match["job_id"], match["file_name"])
+    return receive_object(ObjectRef(bucket=bucket, key=key, version=version), match["job_id"], match["file_name"])
 
 
-def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
-    settings = get_settings()
+def receive_object(
+    source: ObjectRef, job_id: str, file_name: str, origin: JobOrigin | None = None, kind: JobKind | None = None
+) -> Job | None:
+    """Record the job of an object in the upload bucket as RECEIVED and start its workflow,
+    once (an upload's, or a webhook's: ``origin``). None if the object is not there. A job
+    recorded at ``POST /uploads`` keeps its kind; another is of ``kind``, or by default of the
+    kind the object's content type says."""
     logger.set_correlation_id(job_id)
+    settings = get_settings()
     table = services.jobs_table()
     try:
         head = services.storage().head(source)
@@ -165,8 +190,7 @@ def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
     job, new = table.receive(
         Job(
             job_id=job_id,
-            # Without the form's record (issued before records were kept), its type decides.
-            kind=default_kind(head.content_type, settings) or JobKind.DOCUMENT,
+            kind=kind or default_kind(head.content_type, settings) or JobKind.DOCUMENT,
             status=JobStatus.RECEIVED,
             step=JobStep.QUEUED,
             file_name=file_name,
@@ -175,6 +199,7 @@ def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
             source=source,
             created_at=received,
             updated_at=received,
+            origin=origin,
         )
     )
     if new:
@@ -183,16 +208,44 @@ def _receive(source: ObjectRef, job_id: str, file_name: str) -> Job | None:
         logger.info("job already received; event repeated", status=job.status.value)
         if job.status.finished:
             return job
-    workflow, execution = workflow_of(job, source, settings)
+    job, _ = _start_workflow(job)
+    return job
+
+
+def _start_workflow(job: Job) -> tuple[Job, bool]:
+    """Start the job's workflow, its execution named from the job id: the job, and whether an
+    execution started now (False: one of that name exists). A workflow that cannot start
+    marks the job FAILED with why; throttling and transient errors are raised, for a retry."""
+    workflow, execution = workflow_of(job, job.source, get_settings())
     try:
-        arn = services.workflows().start(workflow, name=job_id, payload=execution)
+        arn = services.workflows().start(workflow, name=job.job_id, payload=execution)
     except (ServiceThrottled, ServiceUnavailable):
         raise  # Lambda retries the event, then the sweep (reconcile_uploads) does
     except Exception as error:
         logger.exception("workflow did not start")
-        return table.fail(job_id, JobError(type="WorkflowNotStarted", reason=str(error)), now())
+        failed = services.jobs_table().fail(job.job_id, JobError(type="WorkflowNotStarted", reason=str(error)), now())
+        return failed, False
     logger.info("workflow started" if arn else "workflow already running", execution_arn=arn)
-    return job
+    return job, arn is not None
+
+
+def _redrive_callbacks(report: UploadsReconciled, moment: datetime) -> None:
+    """Finished jobs whose callback never had an attempt: their end's event was not published
+    (or its delivery was lost). Publish it again; the callback rule queues the delivery."""
+    from chalicelib.job_events import publish
+
+    settings = get_settings()
+    cutoff = moment - timedelta(hours=settings.reconcile_window_hours)
+    quiet_since = moment - timedelta(seconds=settings.callback_redrive_seconds)
+    for job in services.jobs_table().callbacks_not_attempted(cutoff, quiet_since):
+        logger.warning("job ended but its callback was never attempted; publishing its end again", job_id=job.job_id)
+        try:
+            publish(job)
+        except InsightError as error:  # left for the next sweep
+            logger.warning("could not publish the job's end", job_id=job.job_id, error=str(error))
+            report.deferred.append(job.job_id)
+            continue
+        report.callbacks_redriven.append(job.job_id)
 
 
 def workflow_of(job: Job, source: ObjectRef, settings: Settings) -> tuple[str, dict[str, object]]:
@@ -240,13 +293,132 @@ def reconcile_uploads() -> UploadsReconciled:
         else:
             logger.warning("job received but its workflow did not start; starting it now")
         try:
-            _receive(job.source, job.job_id, job.file_name)
+            receive_object(job.source, job.job_id, job.file_name, origin=job.origin)
             report.redriven.append(job.job_id)
         except InsightError as error:  # left for the next sweep
             logger.warning("could not redrive the job", error=str(error))
             report.deferred.append(job.job_id)
     logger.set_correlation_id(None)
-    for name, jobs in (("UploadsRedriven", report.redriven), ("UploadFormsExpired", report.expired)):
+    _redrive_callbacks(report, moment)
+    for name, jobs in (
+        ("UploadsRedriven", report.redriven),
+        ("UploadFormsExpired", report.expired),
+        ("CallbacksRedriven", report.callbacks_redriven),
+    ):
         if jobs:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=len(jobs))
     return report
+
+
+# --- analyses asked for by name (the chat) ----------------------------------------------
+
+#: A job that failed for one of these would fail alike on the same file: not retried.
+FILE_ERRORS = frozenset({InvalidDocument.__name__, InvalidImage.__name__, InvalidMedia.__name__})
+#: Retries of a failed job get ids derived from its id: asking twice starts one retry.
+RETRY_NAMESPACE = uuid.UUID("5d3c2b1a-4e6f-4a8b-9c0d-1e2f3a4b5c6d")
+
+
+def find_upload(name: str) -> Job | None:
+    """The job of the upload a user names: by its object key (``uploads/<job id>/<file name>``,
+    also as ``s3://<upload bucket>/uploads/...``), or by its file name (the newest upload of that
+    name). None when nothing was uploaded with that name; ``InvalidRequest`` (saying why) for a
+    name that cannot be one of Insight's uploads."""
+    said = name.strip()
+    bucket_prefix = f"s3://{get_settings().upload_bucket}/"
+    if said.startswith(bucket_prefix):
+        said = said[len(bucket_prefix) :]
+    table = services.jobs_table()
+    match = UPLOAD_KEY.fullmatch(said)
+    if match is not None:
+        try:
+            job = table.get(match["job_id"])
+        except NotFound:
+            return None
+        return job if job.file_name == match["file_name"] else None
+    if said.startswith(("s3://", "http://", "https://")):
+        raise InvalidRequest(f"{said[:80]!r} is not in Insight's upload bucket: name a file uploaded to Insight")
+    if "/" in said or "\\" in said:
+        raise InvalidRequest(
+            f"{said[:80]!r} is not an Insight upload: uploads are named by their file name, or by their key "
+            "uploads/<job id>/<file name>"
+        )
+    if len(said) > 255 or not FILE_NAME_PATTERN.fullmatch(said):
+        raise InvalidRequest(f"{said[:80]!r} is not a file name Insight accepts for uploads")
+    return table.latest_by_file_name(said)
+
+
+def has_landed(job: Job) -> bool:
+    """Whether the job's file is in the upload bucket."""
+    try:
+        services.storage().head(job.source)
+    except NotFound:
+        return False
+    return True
+
+
+def start_analysis(job: Job) -> AnalysisStart:
+    """Analyse an upload because a user asked, as often as they ask, starting at most once.
+
+    A job whose file landed but was never received (its event lost, or its form expired just
+    before) is received now, through the same path as S3's event; a job received but whose
+    workflow did not start has it started (a no-op if it runs); a running or succeeded job is
+    left alone; a failed job's upload is analysed again as a new job (``retry_of`` names the
+    failed one) whose id derives from the failed job's, so asking again starts nothing new,
+    unless it failed because of the file itself (``FILE_ERRORS``): then it would fail
+    alike. A form whose file never landed starts nothing.
+    """
+    logger.set_correlation_id(job.job_id)
+    if job.status in (JobStatus.AWAITING_UPLOAD, JobStatus.EXPIRED):
+        if not has_landed(job):
+            return AnalysisStart(outcome=AnalysisOutcome.NOT_UPLOADED, job=job)
+        received = receive_object(job.source, job.job_id, job.file_name, origin=job.origin)
+        if received is None:  # gone since the HEAD
+            return AnalysisStart(outcome=AnalysisOutcome.NOT_UPLOADED, job=job)
+        return _started(received, AnalysisOutcome.STARTED)
+    if job.status is JobStatus.RECEIVED:
+        job, started = _start_workflow(job)
+        return _started(job, AnalysisOutcome.STARTED if started else AnalysisOutcome.IN_PROGRESS)
+    if job.status is JobStatus.RUNNING:
+        return AnalysisStart(outcome=AnalysisOutcome.IN_PROGRESS, job=job)
+    if job.status is JobStatus.SUCCEEDED:
+        return AnalysisStart(outcome=AnalysisOutcome.FINISHED, job=job)
+    if job.error is not None and job.error.type in FILE_ERRORS:
+        return AnalysisStart(outcome=AnalysisOutcome.NOT_RETRIABLE, job=job)
+    return _retry(job)
+
+
+def _retry(failed: Job) -> AnalysisStart:
+    table = services.jobs_table()
+    moment = now()
+    retry = Job(
+        job_id=uuid.uuid5(RETRY_NAMESPACE, failed.job_id).hex,
+        kind=failed.kind,
+        options=failed.options,
+        status=JobStatus.RECEIVED,
+        step=JobStep.QUEUED,
+        file_name=failed.file_name,
+        content_type=failed.content_type,
+        size=failed.size,
+        source=failed.source,
+        created_at=moment,
+        updated_at=moment,
+        origin=failed.origin,
+        callback=Callback(url=failed.callback.url) if failed.callback else None,
+        retry_of=failed.job_id,
+    )
+    try:
+        table.create(retry)
+    except JobExists:
+        logger.info("the failed job was retried already", retry_job_id=retry.job_id)
+        return start_analysis(table.get(retry.job_id))  # running, done, or failed again: retried in turn
+    logger.set_correlation_id(retry.job_id)
+    logger.info("analysing a failed job's upload again", retry_of=failed.job_id)
+    metrics.add_metric(name="JobsRetried", unit=MetricUnit.Count, value=1)
+    job, _ = _start_workflow(retry)
+    return _started(job, AnalysisOutcome.RETRIED)
+
+
+def _started(job: Job, outcome: AnalysisOutcome) -> AnalysisStart:
+    if job.status is JobStatus.FAILED:  # the workflow could not start: the job says why
+        return AnalysisStart(outcome=AnalysisOutcome.NOT_STARTED, job=job)
+    return AnalysisStart(outcome=outcome, job=job)

@@ -5,8 +5,8 @@ merge template for ``make package``; ``insight_local/provision.py`` creates the 
 resources in the local runtime. Neither keeps a list of its own.
 
 A resource with a ``setting`` is told to the code through that ``Settings`` field
-(environment variable ``INSIGHT_<SETTING>``): its name for buckets, tables and queues,
-its ARN for topics, roles and state machines.
+(environment variable ``INSIGHT_<SETTING>``): its name for buckets, tables and event buses,
+its URL for queues, its ARN for topics, secrets, roles and state machines.
 """
 
 from __future__ import annotations
@@ -105,6 +105,60 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Queue:
+    """An SQS queue with a dead-letter queue behind it, and the function that consumes it
+    (an event source mapping that reports partial batch failures)."""
+
+    logical_id: str
+    setting: str
+    purpose: str
+    consumer: str  # logical id of the function
+    fifo: bool = False
+    batch_size: int = 10
+    #: At least six times the consumer's timeout, as Lambda advises for SQS event sources.
+    visibility_timeout: int = 360
+    #: Receives before a message moves to the dead-letter queue.
+    max_receive_count: int = 5
+    retention_days: int = 4
+    dead_letter_retention_days: int = 14
+
+    @property
+    def dead_letter_id(self) -> str:
+        return f"{self.logical_id}DeadLetters"
+
+    def attributes(self) -> dict[str, str]:
+        """SQS attributes of the queue (``CreateQueue``'s names; CloudFormation's are the same)."""
+        if not self.fifo:
+            return {}
+        # Each message is its own group (webhooks: the event): FIFO's high-throughput mode.
+        return {"FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
+
+
+def queue_name(stage: str, logical_id: str, fifo: bool) -> str:
+    return physical_name(stage, logical_id) + (".fifo" if fifo else "")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A Secrets Manager secret. ``generated``: the stack makes a random value (a signing key
+    Insight owns); otherwise it starts as ``{}`` and the operator puts the real value in."""
+
+    logical_id: str
+    setting: str
+    purpose: str
+    generated: bool = False
+
+
+@dataclass(frozen=True)
+class EventBus:
+    """A custom EventBridge bus Insight publishes to."""
+
+    logical_id: str
+    setting: str
+    purpose: str
+
+
+@dataclass(frozen=True)
 class ServiceRole:
     """A role that an AWS service assumes on Insight's behalf."""
 
@@ -155,17 +209,19 @@ class StateMachine:
 
 @dataclass(frozen=True)
 class EventRule:
-    """An EventBridge rule on the default bus whose target is one of the stack's functions
-    (events of the stack's state machines, or of an AWS service such as Transcribe)."""
+    """An EventBridge rule whose target is one of the stack's functions or queues, on the
+    default bus or on one of the stack's buses (events of the stack's state machines, of an
+    AWS service such as Transcribe, or Insight's own)."""
 
     logical_id: str
     purpose: str
-    function: str
+    target: str  # logical id of a function or a queue
     source: str
     detail_type: str
-    detail: dict[str, list[str]] = field(default_factory=dict)
+    detail: dict[str, list[Any]] = field(default_factory=dict)
     #: Logical ids of state machines whose ARNs the rule matches (``detail.stateMachineArn``).
     state_machines: tuple[str, ...] = ()
+    bus: str | None = None  # logical id of an EventBus; None: the default bus
 
 
 @dataclass(frozen=True)
@@ -182,18 +238,25 @@ class Schedule:
         return f"rate({self.minutes} minute{'s' if self.minutes > 1 else ''})"
 
 
+SettingResource = Bucket | Table | Topic | ServiceRole | StateMachine | Queue | Secret | EventBus
+
+
 @dataclass(frozen=True)
 class Bot:
     """A Lex V2 bot whose definition is data: ``definition`` holds the ``AWS::Lex::Bot``
     properties but the stage's ``Name`` and ``RoleArn`` (``BotLocales`` with their intents,
     sample utterances, slots and slot types). Functions are told the bot's id and its alias's
-    id (settings ``<setting>_id`` and ``<setting>_alias_id``)."""
+    id (settings ``<setting>_id`` and ``<setting>_alias_id``). A grant on a bot is a grant on
+    its alias (``lex:RecognizeText``...)."""
 
     logical_id: str
     setting: str
     definition: Path
     purpose: str
     alias: str = "live"
+    #: Logical id of the function the alias runs as the code hook (dialog and fulfillment)
+    #: of every locale; the intents that enable hooks in the definition call it.
+    code_hook: str | None = None
 
     def declaration(self) -> dict[str, Any]:
         return dict(json.loads(self.definition.read_text()))
@@ -210,6 +273,9 @@ class Stack:
     rules: tuple[EventRule, ...] = ()
     schedules: tuple[Schedule, ...] = ()
     bots: tuple[Bot, ...] = ()
+    queues: tuple[Queue, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+    buses: tuple[EventBus, ...] = ()
     layers: tuple[Layer, ...] = ()
 
     def function(self, logical_id: str) -> Function:
@@ -221,8 +287,17 @@ class Stack:
             raise ValueError(f"a function names the layer {logical_id!r}, which is not declared")
         return found
 
-    def settings_resources(self) -> list[Bucket | Table | Topic | ServiceRole | StateMachine]:
-        return [*self.buckets, *self.tables, *self.topics, *self.roles, *self.state_machines]
+    def settings_resources(self) -> list[SettingResource]:
+        return [
+            *self.buckets,
+            *self.tables,
+            *self.topics,
+            *self.roles,
+            *self.state_machines,
+            *self.queues,
+            *self.secrets,
+            *self.buses,
+        ]
 
 
 #: Jobs read their upload's version (HeadObject and GetObject with a VersionId).
@@ -230,6 +305,10 @@ READ_UPLOADS = Grant("Uploads", ("s3:GetObject", "s3:GetObjectVersion"), objects
 #: Without ListBucket, S3 answers a HEAD of a missing key with 403 instead of 404.
 LIST_UPLOADS = Grant("Uploads", ("s3:ListBucket",))
 JOB_RECORDS = Grant("Jobs", ("dynamodb:GetItem", "dynamodb:UpdateItem"))
+#: Every function that changes a job publishes the change (chalicelib/job_events.py).
+JOB_EVENTS = Grant("JobEvents", ("events:PutEvents",))
+#: What an SQS event source mapping needs of its function's role.
+CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
 RESULTS = Grant("Results", ("s3:GetObject", "s3:PutObject"), objects="jobs/*")
 #: The sweeps read the jobs' list (the by_created index).
 JOB_LIST = Grant("Jobs", ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"))
@@ -266,8 +345,18 @@ STACK = Stack(
             setting="jobs_table",
             purpose="One record per job: status, step, timestamps, summary, error.",
             hash_key="job_id",
-            indexes=(Index("by_created", hash_key="list_pk", range_key="created_at"),),
+            indexes=(
+                Index("by_created", hash_key="list_pk", range_key="created_at"),
+                Index("by_file_name", hash_key="file_name", range_key="created_at"),
+            ),
             ttl_attribute="expires_at",
+        ),
+        Table(
+            "Idempotency",
+            setting="idempotency_table",
+            purpose="Powertools idempotency records: each webhook event processed once, by its id.",
+            hash_key="id",
+            ttl_attribute="expiration",
         ),
     ),
     topics=(
@@ -302,6 +391,10 @@ STACK = Stack(
                 Grant("Uploads", ("s3:PutObject",), objects="uploads/*"),
                 Grant("Results", ("s3:GetObject",), objects="jobs/*"),
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")),
+                JOB_EVENTS,
+                Grant("WebhookEvents", ("sqs:SendMessage",)),
+                Grant("WebhookSecrets", ("secretsmanager:GetSecretValue",)),
+                Grant("Chatbot", ("lex:RecognizeText",)),
             ),
         ),
         Function(
@@ -314,7 +407,23 @@ STACK = Stack(
                 LIST_UPLOADS,
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
                 *START_WORKFLOWS,
+                JOB_EVENTS,
             ),
+        ),
+        Function(
+            "ChatFulfillment",
+            handler="functions.chat_fulfillment.handler.lambda_handler",
+            purpose="The chat bot's code hook: checks job ids and file names, tells statuses and results, "
+            "starts analyses of uploads.",
+            grants=(
+                READ_UPLOADS,
+                LIST_UPLOADS,
+                # Query: jobs by file name; PutItem: a retry of a failed job; UpdateItem: receiving an upload.
+                Grant("Jobs", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem")),
+                Grant("Results", ("s3:GetObject",), objects="jobs/*"),  # the presigned link to a job's results
+                *START_WORKFLOWS,
+            ),
+            timeout=30,
         ),
         Function(
             "ReconcileUploads",
@@ -325,6 +434,7 @@ STACK = Stack(
                 LIST_UPLOADS,
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query")),
                 *START_WORKFLOWS,
+                JOB_EVENTS,
             ),
             timeout=300,
         ),
@@ -332,13 +442,13 @@ STACK = Stack(
             "ValidateDocument",
             handler="functions.validate_document.handler.lambda_handler",
             purpose="Checks type by magic bytes, size and pages.",
-            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS),
+            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS, JOB_EVENTS),
         ),
         Function(
             "DetectText",
             handler="functions.detect_text.handler.lambda_handler",
             purpose="Synchronous Textract text detection.",
-            grants=(READ_UPLOADS, JOB_RECORDS, RESULTS, ServiceGrant(("textract:DetectDocumentText",))),
+            grants=(READ_UPLOADS, JOB_RECORDS, JOB_EVENTS, RESULTS, ServiceGrant(("textract:DetectDocumentText",))),
             timeout=120,
         ),
         Function(
@@ -348,6 +458,7 @@ STACK = Stack(
             grants=(
                 READ_UPLOADS,
                 JOB_RECORDS,
+                JOB_EVENTS,
                 ServiceGrant(("textract:StartDocumentTextDetection",)),
                 Grant("TextractPublisher", ("iam:PassRole",)),
             ),
@@ -369,26 +480,55 @@ STACK = Stack(
             "AnalyseText",
             handler="functions.analyse_text.handler.lambda_handler",
             purpose="Comprehend over the extracted text.",
-            grants=(JOB_RECORDS, RESULTS, COMPREHEND),
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS, COMPREHEND),
             timeout=300,
         ),
         Function(
             "RecordSuccess",
             handler="functions.record_success.handler.lambda_handler",
             purpose="Writes the results document and marks the job SUCCEEDED.",
-            grants=(JOB_RECORDS, RESULTS),
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS),
         ),
         Function(
             "ExecutionEnded",
             handler="functions.execution_ended.handler.lambda_handler",
             purpose="Marks the job FAILED when its execution fails, times out or is stopped outside any Catch.",
-            grants=(JOB_RECORDS,),
+            grants=(JOB_RECORDS, JOB_EVENTS),
         ),
         Function(
             "RecordFailure",
             handler="functions.record_failure.handler.lambda_handler",
             purpose="Marks the job FAILED with the error and reason.",
-            grants=(JOB_RECORDS,),
+            grants=(JOB_RECORDS, JOB_EVENTS),
+        ),
+        Function(
+            "ProcessWebhooks",
+            handler="functions.webhook_events.handler.lambda_handler",
+            purpose="Routes each verified webhook, once, to the workflow its rule names.",
+            grants=(
+                Grant("WebhookEvents", CONSUME),
+                Grant(
+                    "Idempotency",
+                    ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+                ),
+                READ_UPLOADS,
+                LIST_UPLOADS,
+                Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
+                *START_WORKFLOWS,
+                JOB_EVENTS,
+            ),
+        ),
+        Function(
+            "DeliverCallbacks",
+            handler="functions.deliver_callbacks.handler.lambda_handler",
+            purpose="POSTs finished jobs' outcomes to their callback URLs, signed, with backoff.",
+            grants=(
+                Grant("CallbackDeliveries", CONSUME),
+                JOB_RECORDS,
+                Grant("Results", ("s3:GetObject",), objects="jobs/*"),  # the presigned results link
+                Grant("CallbackSigningSecret", ("secretsmanager:GetSecretValue",)),
+            ),
+            timeout=90,
         ),
         # --- images ---
         Function(
@@ -396,7 +536,7 @@ STACK = Stack(
             handler="functions.validate_image.handler.lambda_handler",
             purpose="Checks an image's type by magic bytes, size and pixels; writes the copy Rekognition reads "
             "when it cannot read the upload as it is (WebP, over-large).",
-            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS, RESULTS),
+            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS, JOB_EVENTS, RESULTS),
             timeout=120,
             memory=2048,
             layers=(IMAGING,),
@@ -408,6 +548,7 @@ STACK = Stack(
             grants=(
                 READ_UPLOADS,  # Rekognition reads the image with the caller's permissions
                 JOB_RECORDS,
+                JOB_EVENTS,
                 RESULTS,
                 ServiceGrant(
                     (
@@ -433,14 +574,14 @@ STACK = Stack(
             "RecordImageSuccess",
             handler="functions.record_image_success.handler.lambda_handler",
             purpose="Writes an image's results document and marks the job SUCCEEDED.",
-            grants=(JOB_RECORDS, RESULTS),
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS),
         ),
         # --- audio and video ---
         Function(
             "ValidateMedia",
             handler="functions.validate_media.handler.lambda_handler",
             purpose="Checks audio or video by magic bytes, size and duration (from its headers, by ranged reads).",
-            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS),
+            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS, JOB_EVENTS),
         ),
         Function(
             "StartTranscription",
@@ -449,6 +590,7 @@ STACK = Stack(
             grants=(
                 READ_UPLOADS,  # the copy's source; Transcribe reads and writes with the caller's permissions
                 JOB_RECORDS,
+                JOB_EVENTS,
                 RESULTS,
                 ServiceGrant(("transcribe:StartTranscriptionJob",)),
             ),
@@ -477,7 +619,7 @@ STACK = Stack(
             "AnalyseTranscript",
             handler="functions.analyse_transcript.handler.lambda_handler",
             purpose="Comprehend over the transcript; its redacted copy; the spoken summary's text.",
-            grants=(JOB_RECORDS, RESULTS, COMPREHEND),
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS, COMPREHEND),
             timeout=300,
         ),
         Function(
@@ -487,6 +629,7 @@ STACK = Stack(
             # Translate's "auto" source calls Comprehend with the caller's permissions.
             grants=(
                 JOB_RECORDS,
+                JOB_EVENTS,
                 RESULTS,
                 ServiceGrant(("translate:TranslateText", "comprehend:DetectDominantLanguage")),
             ),
@@ -496,7 +639,7 @@ STACK = Stack(
             "SpeakSummary",
             handler="functions.speak_summary.handler.lambda_handler",
             purpose="The summary read aloud by Polly (SynthesizeSpeech).",
-            grants=(JOB_RECORDS, RESULTS, ServiceGrant(("polly:SynthesizeSpeech",))),
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS, ServiceGrant(("polly:SynthesizeSpeech",))),
             timeout=120,
         ),
         Function(
@@ -505,6 +648,7 @@ STACK = Stack(
             purpose="A long summary read aloud by a Polly synthesis task.",
             grants=(
                 JOB_RECORDS,
+                JOB_EVENTS,
                 RESULTS,  # Polly writes the audio and publishes with the caller's permissions
                 ServiceGrant(("polly:StartSpeechSynthesisTask",)),
                 Grant("SpeechSynthesisCompletions", ("sns:Publish",)),
@@ -520,7 +664,7 @@ STACK = Stack(
             "RecordMediaSuccess",
             handler="functions.record_media_success.handler.lambda_handler",
             purpose="Writes the media's results document and marks the job SUCCEEDED.",
-            grants=(JOB_RECORDS, RESULTS),
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS),
         ),
     ),
     state_machines=(
@@ -574,7 +718,7 @@ STACK = Stack(
         EventRule(
             "WorkflowsEnded",
             purpose="The safety net: no job stays in progress after its execution has ended.",
-            function="ExecutionEnded",
+            target="ExecutionEnded",
             source="aws.states",
             detail_type="Step Functions Execution Status Change",
             detail={"status": ["FAILED", "TIMED_OUT", "ABORTED"]},
@@ -583,10 +727,19 @@ STACK = Stack(
         EventRule(
             "TranscriptionsEnded",
             purpose="Transcribe's jobs that end resume the media workflows waiting on them.",
-            function="TranscriptionEnded",
+            target="TranscriptionEnded",
             source="aws.transcribe",
             detail_type="Transcribe Job State Change",
             detail={"TranscriptionJobStatus": ["COMPLETED", "FAILED"]},
+        ),
+        EventRule(
+            "FinishedJobsWithCallbacks",
+            purpose="Queues the callback of every job that ends and was created with a callback URL.",
+            target="CallbackDeliveries",
+            source="insight",
+            detail_type="Job State Change",
+            detail={"status": ["SUCCEEDED", "FAILED", "EXPIRED"], "has_callback": [True]},
+            bus="JobEvents",
         ),
     ),
     schedules=(
@@ -628,9 +781,42 @@ STACK = Stack(
             "Chatbot",
             setting="chat_bot",
             definition=ROOT / "infra" / "bots" / "insight.json",
-            purpose="Insight's assistant: job status, job results, new analyses (its code hook comes with issue 4).",
+            purpose="Insight's assistant: job status, job results, new analyses of uploads.",
+            code_hook="ChatFulfillment",
         ),
     ),
+    queues=(
+        Queue(
+            "WebhookEvents",
+            setting="webhook_queue_url",
+            purpose="Verified webhooks waiting to be routed. FIFO: a replay within 5 minutes is dropped.",
+            consumer="ProcessWebhooks",
+            fifo=True,
+        ),
+        Queue(
+            "CallbackDeliveries",
+            setting="callback_queue_url",
+            purpose="Finished jobs whose outcome is to be POSTed to their callback URL.",
+            consumer="DeliverCallbacks",
+            batch_size=5,
+            visibility_timeout=540,
+            max_receive_count=10,  # above callback_max_attempts: the consumer gives up first
+        ),
+    ),
+    secrets=(
+        Secret(
+            "WebhookSecrets",
+            setting="webhook_secrets_arn",
+            purpose="The signing secret of each webhook source, as a JSON object keyed by source name.",
+        ),
+        Secret(
+            "CallbackSigningSecret",
+            setting="callback_secret_arn",
+            purpose="The Standard Webhooks key Insight signs its callbacks with (receivers verify with it).",
+            generated=True,
+        ),
+    ),
+    buses=(EventBus("JobEvents", setting="job_events_bus", purpose="Job State Change events, for users' rules."),),
 )
 
 

@@ -23,20 +23,25 @@ from typing import Any
 from infra.resources import (
     Bot,
     Bucket,
+    EventBus,
     EventRule,
     Function,
     Grant,
     LambdaNotification,
     Layer,
+    Queue,
     Schedule,
+    Secret,
     ServiceGrant,
     ServiceRole,
+    SettingResource,
     Stack,
     StateMachine,
     Table,
     Topic,
     env_name,
     physical_name,
+    queue_name,
     table_definition,
 )
 
@@ -141,12 +146,14 @@ def logs_id(owner: str) -> str:
     return f"{owner}Logs"
 
 
-def setting_value(resource: Bucket | Table | Topic | ServiceRole | StateMachine, stage: str) -> Json:
-    """What a function is told about a resource: a bucket's or table's name, otherwise an ARN."""
+def setting_value(resource: SettingResource, stage: str) -> Json:
+    """What a function is told about a resource: a bucket's, table's or bus's name, a queue's
+    URL, otherwise an ARN."""
     if isinstance(resource, Bucket):
         return sub(bucket_name(resource, stage))
-    if isinstance(resource, Table | Topic):
-        return ref(resource.logical_id)  # a table's Ref is its name, a topic's its ARN
+    if isinstance(resource, Table | Topic | Queue | Secret | EventBus):
+        # Ref: a table's and a bus's name, a topic's and a secret's ARN, a queue's URL
+        return ref(resource.logical_id)
     if isinstance(resource, ServiceRole):
         return arn(resource.logical_id)
     return state_machine_arn(resource, stage)
@@ -168,12 +175,56 @@ def bot_alias_id(bot: Bot) -> str:
     return f"{bot.logical_id}Alias"
 
 
+def function_arn(stage: str, logical_id: str) -> Json:
+    """A function's ARN from its fixed name, for what the function itself refers to (no cycle)."""
+    name = physical_name(stage, logical_id)
+    return sub(f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}")
+
+
 def bot_resources(bot: Bot, options: StageOptions) -> Json:
     """The bot built from its declaration, a numbered version of its locales, the alias that
-    points at it, and the role Lex assumes (no permissions: a text bot calls nothing)."""
+    points at it (and at its code hook function, for every locale), and the role Lex assumes
+    (no permissions: a text bot calls nothing but its code hook, which a resource policy on the
+    function allows).
+
+    The code hook function is told the alias's id, so the alias names the function by its fixed
+    name (``Fn::Sub``) rather than by ``GetAtt``, which would make a cycle."""
     declaration = bot.declaration()
     version = f"{bot.logical_id}Version"
+    alias: Json = {
+        "BotId": ref(bot.logical_id),
+        "BotAliasName": bot.alias,
+        "BotVersion": {"Fn::GetAtt": [version, "BotVersion"]},
+    }
+    hook: Json = {}
+    if bot.code_hook:
+        alias["BotAliasLocaleSettings"] = [
+            {
+                "LocaleId": locale["LocaleId"],
+                "BotAliasLocaleSetting": {
+                    "Enabled": True,
+                    "CodeHookSpecification": {
+                        "LambdaCodeHook": {
+                            "CodeHookInterfaceVersion": "1.0",
+                            "LambdaArn": function_arn(options.stage, bot.code_hook),
+                        }
+                    },
+                },
+            }
+            for locale in declaration["BotLocales"]
+        ]
+        hook[f"{bot.logical_id}CodeHookPermission"] = {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": ref(bot.code_hook),
+                "Principal": "lexv2.amazonaws.com",
+                "SourceAccount": ref("AWS::AccountId"),
+                "SourceArn": {"Fn::GetAtt": [bot_alias_id(bot), "Arn"]},
+            },
+        }
     return {
+        **hook,
         role_id(bot.logical_id): {
             "Type": "AWS::IAM::Role",
             "Properties": {"AssumeRolePolicyDocument": trust("lexv2.amazonaws.com")},
@@ -196,14 +247,7 @@ def bot_resources(bot: Bot, options: StageOptions) -> Json:
                 ],
             },
         },
-        bot_alias_id(bot): {
-            "Type": "AWS::Lex::BotAlias",
-            "Properties": {
-                "BotId": ref(bot.logical_id),
-                "BotAliasName": bot.alias,
-                "BotVersion": {"Fn::GetAtt": [version, "BotVersion"]},
-            },
-        },
+        bot_alias_id(bot): {"Type": "AWS::Lex::BotAlias", "Properties": alias},
     }
 
 
@@ -217,8 +261,9 @@ def trust(service: str) -> Json:
     }
 
 
-def declared(stack: Stack, logical_id: str) -> Bucket | Table | Topic | ServiceRole | StateMachine | Function:
-    found = next((r for r in [*stack.settings_resources(), *stack.functions] if r.logical_id == logical_id), None)
+def declared(stack: Stack, logical_id: str) -> SettingResource | Function | Bot:
+    resources = [*stack.settings_resources(), *stack.functions, *stack.bots]
+    found = next((r for r in resources if r.logical_id == logical_id), None)
     if found is None:
         raise ValueError(f"a grant names {logical_id!r}, which is not declared")
     return found
@@ -232,10 +277,12 @@ def grant_resources(grant: Grant, stack: Stack, stage: str) -> list[Json]:
     if isinstance(target, Table):
         indexes = [sub(f"${{{target.logical_id}.Arn}}/index/*")] if target.indexes else []
         return [arn(target.logical_id), *indexes]
-    if isinstance(target, Topic):
+    if isinstance(target, Topic | Secret):
         return [ref(target.logical_id)]
-    if isinstance(target, ServiceRole | Function):
+    if isinstance(target, ServiceRole | Function | Queue | EventBus):
         return [arn(target.logical_id)]
+    if isinstance(target, Bot):  # the runtime's actions are on the alias
+        return [{"Fn::GetAtt": [bot_alias_id(target), "Arn"]}]
     # StartExecution and SendTaskSuccess/Failure both take the state machine's ARN.
     return [state_machine_arn(target, stage)]
 
@@ -387,6 +434,56 @@ def table_resource(table: Table, options: StageOptions) -> Json:
     return {"Type": "AWS::DynamoDB::Table", **data_policies(options), "Properties": properties}
 
 
+def queue_resources(queue: Queue, options: StageOptions) -> Json:
+    """The queue and its dead-letter queue, both encrypted (SQS-managed keys)."""
+    common: Json = {"SqsManagedSseEnabled": True}
+    if queue.fifo:
+        common["FifoQueue"] = True
+    return {
+        queue.dead_letter_id: {
+            "Type": "AWS::SQS::Queue",
+            **data_policies(options),
+            "Properties": {
+                **common,
+                "QueueName": queue_name(options.stage, queue.dead_letter_id, queue.fifo),
+                "MessageRetentionPeriod": queue.dead_letter_retention_days * 86400,
+            },
+        },
+        queue.logical_id: {
+            "Type": "AWS::SQS::Queue",
+            **data_policies(options),
+            "Properties": {
+                **common,
+                **{name: value for name, value in queue.attributes().items() if name != "FifoQueue"},
+                "QueueName": queue_name(options.stage, queue.logical_id, queue.fifo),
+                "VisibilityTimeout": queue.visibility_timeout,
+                "MessageRetentionPeriod": queue.retention_days * 86400,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": arn(queue.dead_letter_id),
+                    "maxReceiveCount": queue.max_receive_count,
+                },
+            },
+        },
+    }
+
+
+def secret_resource(secret: Secret, options: StageOptions) -> Json:
+    properties: Json = {
+        "Name": physical_name(options.stage, secret.logical_id),
+        "Description": secret.purpose,
+    }
+    if secret.generated:
+        # 32 letters and digits: also a valid base64 key for Standard Webhooks.
+        properties["GenerateSecretString"] = {"PasswordLength": 32, "ExcludePunctuation": True}
+    else:
+        properties["SecretString"] = "{}"  # the operator puts the real values in (docs/DEPLOY.md)
+    return {"Type": "AWS::SecretsManager::Secret", **data_policies(options), "Properties": properties}
+
+
+def bus_resource(bus: EventBus, options: StageOptions) -> Json:
+    return {"Type": "AWS::Events::EventBus", "Properties": {"Name": physical_name(options.stage, bus.logical_id)}}
+
+
 def topic_resource() -> Json:
     # The AWS managed key's policy lets principals of the account use it through SNS,
     # which covers Textract publishing with the TextractPublisher role.
@@ -411,11 +508,21 @@ def function_resources(function: Function, stack: Stack, options: StageOptions) 
     }
     if not function.chalice:
         properties.update(Handler=function.handler, CodeUri=f"./{FUNCTIONS_DIR}/{function.logical_id}")
-    subscriptions = {
+    subscriptions: Json = {
         topic.logical_id: {"Type": "SNS", "Properties": {"Topic": ref(topic.logical_id)}}
         for topic in stack.topics
         if function.logical_id in topic.subscribers
     }
+    for queue in stack.queues:
+        if queue.consumer == function.logical_id:
+            subscriptions[queue.logical_id] = {
+                "Type": "SQS",
+                "Properties": {
+                    "Queue": arn(queue.logical_id),
+                    "BatchSize": queue.batch_size,
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                },
+            }
     if subscriptions:
         properties["Events"] = subscriptions
     logs = logs_id(function.logical_id)
@@ -483,21 +590,44 @@ def rule_resources(rule: EventRule | Schedule, stack: Stack, options: StageOptio
     properties: Json = {"Description": rule.purpose}
     if isinstance(rule, Schedule):
         properties["ScheduleExpression"] = rule.expression
+        target_id = rule.function
     else:
         properties["EventPattern"] = event_pattern(rule, machine_arn)
-    properties["Targets"] = [{"Id": rule.function, "Arn": arn(rule.function)}]
-    return {
-        rule.logical_id: {"Type": "AWS::Events::Rule", "Properties": properties},
-        f"{rule.logical_id}Permission": {
+        target_id = rule.target
+        if rule.bus:
+            properties["EventBusName"] = ref(rule.bus)
+    properties["Targets"] = [{"Id": target_id, "Arn": arn(target_id)}]
+    resources: Json = {rule.logical_id: {"Type": "AWS::Events::Rule", "Properties": properties}}
+    if isinstance(declared(stack, target_id), Queue):
+        resources[f"{rule.logical_id}QueuePolicy"] = {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [ref(target_id)],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": "sqs:SendMessage",
+                            "Resource": arn(target_id),
+                            "Condition": {"ArnEquals": {"aws:SourceArn": arn(rule.logical_id)}},
+                        }
+                    ],
+                },
+            },
+        }
+    else:
+        resources[f"{rule.logical_id}Permission"] = {
             "Type": "AWS::Lambda::Permission",
             "Properties": {
                 "Action": "lambda:InvokeFunction",
-                "FunctionName": ref(rule.function),
+                "FunctionName": ref(target_id),
                 "Principal": "events.amazonaws.com",
                 "SourceArn": arn(rule.logical_id),
             },
-        },
-    }
+        }
+    return resources
 
 
 def layer_resource(description: str, content: str) -> Json:
@@ -532,6 +662,12 @@ def merge_template(stack: Stack, options: StageOptions) -> Json:
         resources[table.logical_id] = table_resource(table, options)
     for topic in stack.topics:
         resources[topic.logical_id] = topic_resource()
+    for queue in stack.queues:
+        resources.update(queue_resources(queue, options))
+    for secret in stack.secrets:
+        resources[secret.logical_id] = secret_resource(secret, options)
+    for bus in stack.buses:
+        resources[bus.logical_id] = bus_resource(bus, options)
     for service_role in stack.roles:
         statements = [statement(grant, stack, options.stage) for grant in service_role.grants]
         resources[service_role.logical_id] = role(service_role.service, statements)

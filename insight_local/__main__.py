@@ -1,5 +1,6 @@
 """`make run`: the local runtime and the API on 127.0.0.1:8000, the samples pushed through
-the real upload path, each job's outcome printed as it finishes; then it keeps serving."""
+the real upload path, each job's outcome printed as it finishes, a chat exchange about one of
+them; then it keeps serving."""
 
 from __future__ import annotations
 
@@ -66,7 +67,8 @@ def submit(base: str, path: Path, quiet: bool = False, **fields: Any) -> str | N
 
 def describe(view: dict[str, Any], results: dict[str, Any] | None) -> str:
     job = view["job"]
-    lines = [f"\n== {job['file_name']} ({job['kind']}, job {job['job_id']}): {job['status']}"]
+    origin = f", from the {job['origin']['source']} webhook {job['origin']['event_id']}" if job.get("origin") else ""
+    lines = [f"\n== {job['file_name']} ({job['kind']}, job {job['job_id']}{origin}): {job['status']}"]
     if job["status"] == "FAILED":
         lines.append(f"   {job['error']['type']}: {job['error']['reason']}")
         return "\n".join(lines)
@@ -138,6 +140,46 @@ def describe_media(summary: dict[str, Any], results: dict[str, Any] | None) -> l
     return lines
 
 
+def show_secrets(runtime: Runtime) -> None:
+    """The signing secrets provisioning made for this run: development values, never real ones."""
+    assert runtime.deployment is not None
+    sources = json.loads(runtime.deployment.secrets["WebhookSecrets"])
+    print("Webhook signing secrets of this run (development values, made at start):")
+    for source, secret in sources.items():
+        print(f"  POST {runtime.api.url}/webhooks/{source:<7} {secret}")
+    print(f"Callbacks are signed (Standard Webhooks) with {runtime.deployment.secrets['CallbackSigningSecret']}")
+
+
+def send_webhook(runtime: Runtime, base: str, job_id: str) -> str | None:
+    """A CRM's signed "document.attached" webhook naming the file of an earlier upload."""
+    import urllib.error
+    import uuid
+
+    from chalicelib.signatures import standard_headers
+
+    assert runtime.deployment is not None
+    _, view = call(base, "GET", f"/jobs/{job_id}")
+    source = view["job"]["source"]
+    event_id = f"evt_{uuid.uuid4().hex[:12]}"
+    body = json.dumps({"type": "document.attached", "data": {"bucket": source["bucket"], "key": source["key"]}})
+    secret = json.loads(runtime.deployment.secrets["WebhookSecrets"])["crm"]
+    request = urllib.request.Request(
+        f"{base}/webhooks/crm",
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **standard_headers(secret, event_id, body)},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, answer = response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        print(f"  the webhook was refused ({error.code}): {error.read().decode()}")
+        return None
+    print(f"  POST /webhooks/crm {event_id} (document.attached, s3://{source['bucket']}/{source['key']})")
+    print(f"  -> {status}, queued; it starts job {answer['job_id']}")
+    return str(answer["job_id"])
+
+
 def follow(runtime: Runtime, base: str, jobs: list[str], timeout: float = 120) -> None:
     pending = set(jobs)
     deadline = time.monotonic() + timeout
@@ -155,6 +197,26 @@ def follow(runtime: Runtime, base: str, jobs: list[str], timeout: float = 120) -
         time.sleep(0.3)
     for job_id in pending:
         print(f"\n== job {job_id} has not finished after {timeout:.0f}s")
+
+
+def converse(base: str, job_id: str) -> None:
+    """A conversation through POST /chat: Lex's RecognizeText, the offline Lex runtime and the
+    bot alias's code hook (the ChatFulfillment Lambda), about a real job."""
+    print("\nA chat through POST /chat (Lex RecognizeText -> the declared bot -> its code hook Lambda):", flush=True)
+    session: str | None = None
+    for text in ("what is the status of my job?", "12345", job_id, f"show me the results for job {job_id}"):
+        status, reply = call(base, "POST", "/chat", {"text": text, **({"session_id": session} if session else {})})
+        print(f"  you: {text}")
+        if status != 200:
+            print(f"  ({status}) {reply.get('message') if isinstance(reply, dict) else reply}")
+            return
+        session = reply["session_id"]
+        for message in reply["messages"]:
+            print(f"  bot: {message['content']}")
+    print(
+        f"  (go on: curl -s -X POST {base}/chat -H 'Content-Type: application/json' "
+        f"-d '{{\"session_id\": \"{session}\", \"text\": \"is it done?\"}}')"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,11 +238,18 @@ def main(argv: list[str] | None = None) -> int:
     runtime = Runtime(api_port=args.port, access_log=args.verbose).start()
     base = runtime.api.url
     print(f"Local AWS at {runtime.aws.endpoint}; API at {base} (try: curl {base}/jobs)", flush=True)
+    show_secrets(runtime)
     try:
         if not args.no_samples:
             print("\nUploading the samples through POST /uploads and their presigned forms:", flush=True)
             jobs = [job for name, fields in DEMO if (job := submit(base, SAMPLES / name, **fields))]
             follow(runtime, base, jobs)
+            if jobs:
+                print("\nA business system's signed webhook about a file already uploaded:", flush=True)
+                webhook_job = send_webhook(runtime, base, jobs[0])
+                if webhook_job:
+                    follow(runtime, base, [webhook_job])
+                converse(base, jobs[0])
         if args.once:
             return 0
         print(f"\nServing {base} until Ctrl-C.", flush=True)

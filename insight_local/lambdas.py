@@ -94,8 +94,12 @@ def error_payload(error: BaseException, request_id: str) -> dict[str, Any]:
 
 def invoke(function: Any, event: Any) -> tuple[str, bool, str]:
     """Run moto's ``LambdaFunction`` in process: (payload as JSON, errored, logs)."""
-    if isinstance(event, str | bytes):
-        event = json.loads(event or "{}")
+    # moto's LambdaFunction.invoke decodes the payload, but hands an empty one on as the text
+    # "{}"; any other text is a payload that was a JSON string, and is passed as it is.
+    if isinstance(event, bytes):
+        event = event.decode()
+    if event == "{}" or event == "":
+        event = {}
     context = LambdaContext(
         function_name=function.function_name,
         function_version=str(function.version),

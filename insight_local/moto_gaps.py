@@ -10,6 +10,7 @@ exactly: re-run those tests before moving the pin.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import json
 import threading
@@ -272,7 +273,9 @@ def task_failure_cause() -> None:
 
 def eventbridge_lambda_targets() -> None:
     """moto's EventBridge delivers to logs, archives, queues and buses, never to a Lambda
-    target. Invoke it, asynchronously as EventBridge does, with the (transformed) event."""
+    target. Invoke it, asynchronously as EventBridge does, with the (transformed) event.
+    And a scheduled rule, which has no pattern, is matched by every event in moto: it
+    must not be (its schedule alone fires it)."""
     from moto.awslambda.utils import get_backend
     from moto.events.models import Rule
     from moto.utilities.arns import parse_arn
@@ -280,6 +283,8 @@ def eventbridge_lambda_targets() -> None:
     original = Rule.send_to_targets
 
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if self.scheduled_expression:  # a schedule fires on its rate, never on events (moto matches any)
+            return
         functions = [target for target in self.targets if parse_arn(target["Arn"]).service == "lambda"]
         others = [target for target in self.targets if target not in functions]
         if others:  # moto raises NotImplementedError on a target kind it does not know
@@ -311,23 +316,6 @@ def disabled_rules_deliver_nothing() -> None:
 
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
         if self.state != "ENABLED":
-            return
-        original(self, original_event, transform_input)
-
-    Rule.send_to_targets = send_to_targets
-
-
-def schedules_receive_no_events() -> None:
-    """moto treats a scheduled rule (``ScheduleExpression``, no ``EventPattern``) as a pattern
-    that matches every event: each event put on the bus (a Transcribe job's end, an
-    execution's status) invokes the schedule's function. On AWS a schedule only fires on its
-    schedule; events never reach it."""
-    from moto.events.models import Rule
-
-    original = Rule.send_to_targets
-
-    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
-        if self.scheduled_expression and not self.event_pattern.get_pattern():
             return
         original(self, original_event, transform_input)
 
@@ -375,6 +363,180 @@ def execution_status_events() -> None:
         )
 
     BaseExecutionWorkerCommunication.terminated = terminated
+
+
+def complete_eventbridge_events() -> None:
+    """moto's EventBridge delivers events to queues without their ``account`` (its default
+    input template leaves it out), so strict parsers of the real shape (Powertools'
+    EventBridgeModel) reject them. AWS delivers the whole event: add it."""
+    from moto.events.utils import EventTemplateParser
+
+    EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = (
+        '{"version": "0", "id": "<id>", "detail-type": "<detail-type>", "source": "<source>", '
+        '"account": "<account>", "time": <time>, "region": "<region>", "resources": <resources>, '
+        '"detail": <detail>}'
+    )
+
+
+class _PolledMappings(dict):  # type: ignore[type-arg]
+    """A queue's event source mappings, hidden from moto's own synchronous delivery
+    (``Queue.add_message`` iterates ``items()``) and read by the poller (``values()``)."""
+
+    def items(self) -> Any:
+        return iter(())
+
+
+def sqs_event_source_polling() -> None:
+    """moto delivers an SQS queue's messages to its Lambda inside ``SendMessage`` (the sender
+    waits for the consumer), one message per invocation, with canned record attributes; it
+    ignores ``ReportBatchItemFailures`` and never delivers a message again, so nothing ever
+    reaches the dead-letter queue.
+
+    Poll each mapped queue on a thread as Lambda does: batches of up to ``BatchSize`` records
+    shaped as Lambda sends them (real receive counts, timestamps, FIFO group and
+    deduplication ids), delete the records that succeeded, leave the failed ones (the whole
+    batch if the function raised) to come back after their visibility timeout, and let the
+    queue's redrive policy move them to its dead-letter queue."""
+    from moto.sqs.models import Queue
+
+    original_init = Queue.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.lambda_event_source_mappings = _PolledMappings()
+
+    Queue.__init__ = __init__
+    original_add = Queue.add_message
+
+    def add_message(self: Any, message: Any) -> None:
+        original_add(self, message)
+        if dict.__len__(self.lambda_event_source_mappings):
+            _queue_poller.wake.set()
+
+    Queue.add_message = add_message
+    _queue_poller.start()
+
+
+class _QueuePoller:
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._busy: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="sqs-event-sources", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait(0.2)
+            self.wake.clear()
+            try:
+                self._poll()
+            except Exception as error:  # a bad tick must not stop the poller
+                print(f"sqs event source poller: {type(error).__name__}: {error}")
+
+    def _poll(self) -> None:
+        from moto.sqs.models import sqs_backends
+
+        for account_id, regions in list(sqs_backends.items()):
+            for region, backend in list(regions.items()):
+                for queue in list(backend.queues.values()):
+                    for mapping in list(dict.values(queue.lambda_event_source_mappings)):
+                        if mapping.enabled:
+                            self._deliver(backend, queue, mapping, account_id, region)
+
+    def _deliver(self, backend: Any, queue: Any, mapping: Any, account_id: str, region: str) -> None:
+        key = (queue.queue_arn, mapping.uuid)
+        with self._lock:
+            if key in self._busy:  # one batch in flight per mapping keeps FIFO order simple
+                return
+        messages = backend.receive_message(queue.name, mapping.batch_size or 10, 0, queue.visibility_timeout)
+        if not messages:
+            return
+        with self._lock:
+            self._busy.add(key)
+        threading.Thread(
+            target=self._invoke,
+            args=(backend, queue, mapping, messages, account_id, region, key),
+            name="sqs-event-source",
+            daemon=True,
+        ).start()
+
+    def _invoke(
+        self, backend: Any, queue: Any, mapping: Any, messages: list[Any], account_id: str, region: str, key: Any
+    ) -> None:
+        from moto.awslambda.utils import get_backend
+
+        try:
+            records = [_sqs_record(message, queue, region) for message in messages]
+            function = get_backend(account_id, region).get_function(mapping.function_arn)
+            response_headers: dict[str, Any] = {}
+            payload = function.invoke(json.dumps({"Records": records}), {}, response_headers)
+            if "x-amz-function-error" in response_headers:
+                return  # the whole batch comes back after its visibility timeout
+            failed: set[str] = set()
+            if "ReportBatchItemFailures" in (mapping.function_response_types or []):
+                try:
+                    answer = json.loads(payload or "null")
+                except (TypeError, ValueError):
+                    answer = None
+                if isinstance(answer, dict):
+                    failed = {str(f.get("itemIdentifier")) for f in answer.get("batchItemFailures") or []}
+                if failed - {m.id for m in messages}:  # Lambda fails the batch on an unknown id
+                    return
+            for message in messages:
+                if message.id not in failed:
+                    with contextlib.suppress(Exception):  # already gone: the function deleted it
+                        backend.delete_message(queue.name, message.receipt_handle)
+        finally:
+            with self._lock:
+                self._busy.discard(key)
+            self.wake.set()
+
+
+_queue_poller = _QueuePoller()
+
+
+def _sqs_record(message: Any, queue: Any, region: str) -> dict[str, Any]:
+    """One record as Lambda's SQS event source sends it."""
+    attributes = {
+        "ApproximateReceiveCount": str(message.approximate_receive_count),
+        "SentTimestamp": str(message.sent_timestamp),
+        "SenderId": message.sender_id,
+        "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
+    }
+    if queue.fifo_queue:
+        attributes.update(
+            {
+                "SequenceNumber": str(message.sequence_number),
+                "MessageGroupId": message.group_id,
+                "MessageDeduplicationId": message.deduplication_id,
+            }
+        )
+    message_attributes = {
+        name: {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": value.get("BinaryValue"),
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value["DataType"],
+        }
+        for name, value in (message.message_attributes or {}).items()
+    }
+    return {
+        "messageId": message.id,
+        "receiptHandle": message.receipt_handle,
+        "body": message.body,
+        "attributes": attributes,
+        "messageAttributes": message_attributes,
+        "md5OfBody": message.body_md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue.queue_arn,
+        "awsRegion": region,
+    }
 
 
 def ai_services() -> None:
@@ -437,8 +599,9 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     task_failure_cause,
     eventbridge_lambda_targets,
     disabled_rules_deliver_nothing,
-    schedules_receive_no_events,
     execution_status_events,
+    sqs_event_source_polling,
+    complete_eventbridge_events,
     ai_services,
     translate_and_lex_runtime,
 )

@@ -7,17 +7,22 @@ venv's packages (requirements-dev.txt includes requirements.txt).
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import secrets
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from infra.resources import (
     STACK,
     Bucket,
+    EventBus,
     Function,
+    Queue,
     Schedule,
+    Secret,
     ServiceRole,
     Stack,
     StateMachine,
@@ -25,6 +30,7 @@ from infra.resources import (
     Topic,
     env_name,
     physical_name,
+    queue_name,
     table_definition,
 )
 from infra.template import event_pattern
@@ -46,6 +52,8 @@ class Deployment:
     names: dict[str, str]  # logical id -> physical name
     arns: dict[str, str]  # logical id -> ARN
     environment: dict[str, str]
+    #: logical id of a secret -> the development value provisioning put in it (never a real one)
+    secrets: dict[str, str] = field(default_factory=dict)
 
 
 def arn_of(resource: Any, name: str) -> str:
@@ -61,18 +69,43 @@ def arn_of(resource: Any, name: str) -> str:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
     if isinstance(resource, StateMachine):
         return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
+    if isinstance(resource, Queue):
+        return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+    if isinstance(resource, EventBus):
+        return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}"
+    if isinstance(resource, Secret):
+        return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}"  # completed when it is made
     raise TypeError(resource)
 
 
 def plan(stack: Stack = STACK, stage: str = "local", settings: dict[str, str] | None = None) -> Deployment:
     resources = [*stack.settings_resources(), *stack.functions]
     names = {r.logical_id: physical_name(stage, r.logical_id) for r in [*resources, *stack.rules, *stack.schedules]}
+    for queue in stack.queues:
+        names[queue.logical_id] = queue_name(stage, queue.logical_id, queue.fifo)
+        names[queue.dead_letter_id] = queue_name(stage, queue.dead_letter_id, queue.fifo)
     arns = {r.logical_id: arn_of(r, names[r.logical_id]) for r in resources}
     environment = {"INSIGHT_STAGE": stage, **(settings or {})}
     for resource in stack.settings_resources():
-        by_name = isinstance(resource, Bucket | Table)
+        by_name = isinstance(resource, Bucket | Table | EventBus)
         environment[env_name(resource.setting)] = names[resource.logical_id] if by_name else arns[resource.logical_id]
     return Deployment(stage=stage, names=names, arns=arns, environment=environment)
+
+
+def development_secret(secret: Secret, environment: dict[str, str]) -> str:
+    """A random development value: a Standard Webhooks key for a generated secret, and for the
+    webhook secrets one signing secret per configured source, in the form its scheme uses."""
+    if secret.generated:
+        return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    from chalicelib.settings import Settings
+
+    values = {}
+    for source in Settings.from_environment(environment).webhook_sources:
+        if source.scheme == "github":
+            values[source.name] = secrets.token_hex(20)
+        else:  # Standard Webhooks and Stripe secrets both start whsec_
+            values[source.name] = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    return json.dumps(values)
 
 
 def _code_zip() -> bytes:
@@ -99,17 +132,25 @@ def provision(
     iam, s3, dynamodb, sns = aws.client("iam"), aws.client("s3"), aws.client("dynamodb"), aws.client("sns")
     lambda_role = iam.create_role(RoleName=LAMBDA_ROLE, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
 
-    # Bots first: their ids come from CreateBot, and every function is told them.
+    # Bots first: their ids come from CreateBot, and every function is told them. The alias
+    # names its code hook function by ARN before the function exists, as the template does.
+    bot_aliases: dict[str, str] = {}
     for bot in stack.bots:
         bot_role = iam.create_role(
             RoleName=physical_name(stage, f"{bot.logical_id}Role"),
             AssumeRolePolicyDocument=json.dumps(TRUST).replace("lambda.amazonaws.com", "lexv2.amazonaws.com"),
         )["Role"]["Arn"]
         bot_id, alias_id = missing_services.create_bot(
-            aws.client("lexv2-models"), physical_name(stage, bot.logical_id), bot.declaration(), bot_role, bot.alias
+            aws.client("lexv2-models"),
+            physical_name(stage, bot.logical_id),
+            bot.declaration(),
+            bot_role,
+            bot.alias,
+            code_hook_arn=arns[bot.code_hook] if bot.code_hook else None,
         )
         deployment.environment[env_name(f"{bot.setting}_id")] = bot_id
         deployment.environment[env_name(f"{bot.setting}_alias_id")] = alias_id
+        bot_aliases[bot.logical_id] = f"arn:aws:lex:{REGION}:{ACCOUNT}:bot-alias/{bot_id}/{alias_id}"
 
     for role in stack.roles:
         trust = json.loads(json.dumps(TRUST).replace("lambda.amazonaws.com", role.service))
@@ -148,6 +189,42 @@ def provision(
     for topic in stack.topics:
         sns.create_topic(Name=names[topic.logical_id])
 
+    sqs = aws.client("sqs")
+    for queue in stack.queues:
+        fifo = {"FifoQueue": "true"} if queue.fifo else {}
+        dead_letters = sqs.create_queue(
+            QueueName=names[queue.dead_letter_id],
+            Attributes={**fifo, "MessageRetentionPeriod": str(queue.dead_letter_retention_days * 86400)},
+        )["QueueUrl"]
+        dead_letters_arn = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])
+        url = sqs.create_queue(
+            QueueName=names[queue.logical_id],
+            Attributes={
+                **queue.attributes(),
+                "VisibilityTimeout": str(queue.visibility_timeout),
+                "MessageRetentionPeriod": str(queue.retention_days * 86400),
+                "RedrivePolicy": json.dumps(
+                    {
+                        "deadLetterTargetArn": dead_letters_arn["Attributes"]["QueueArn"],
+                        "maxReceiveCount": queue.max_receive_count,
+                    }
+                ),
+            },
+        )["QueueUrl"]
+        deployment.environment[env_name(queue.setting)] = url
+
+    secrets_manager = aws.client("secretsmanager")
+    for secret in stack.secrets:
+        value = development_secret(secret, deployment.environment)
+        made = secrets_manager.create_secret(Name=names[secret.logical_id], SecretString=value)
+        arns[secret.logical_id] = made["ARN"]
+        deployment.environment[env_name(secret.setting)] = made["ARN"]
+        deployment.secrets[secret.logical_id] = value
+
+    events = aws.client("events")
+    for bus in stack.buses:
+        events.create_event_bus(Name=names[bus.logical_id])
+
     functions = aws.client("lambda")
     code = _code_zip()
     for function in stack.functions:
@@ -162,9 +239,27 @@ def provision(
             Environment={"Variables": deployment.environment},
         )
 
+    for bot in stack.bots:
+        if bot.code_hook:  # Lex may invoke the code hook of this alias only
+            functions.add_permission(
+                FunctionName=names[bot.code_hook],
+                StatementId=f"{bot.logical_id}CodeHook",
+                Action="lambda:InvokeFunction",
+                Principal="lexv2.amazonaws.com",
+                SourceArn=bot_aliases[bot.logical_id],
+            )
+
     for topic in stack.topics:
         for subscriber in topic.subscribers:
             sns.subscribe(TopicArn=arns[topic.logical_id], Protocol="lambda", Endpoint=arns[subscriber])
+
+    for queue in stack.queues:
+        functions.create_event_source_mapping(
+            EventSourceArn=arns[queue.logical_id],
+            FunctionName=arns[queue.consumer],
+            BatchSize=queue.batch_size,
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+        )
 
     for bucket in stack.buckets:
         if bucket.notifications:
@@ -182,14 +277,19 @@ def provision(
                 },
             )
 
-    events = aws.client("events")
     for rule in (*stack.rules, *stack.schedules):
+        bus = {}
         if isinstance(rule, Schedule):  # moto keeps it; insight_local.runtime.Scheduler fires it
+            target = rule.function
             events.put_rule(Name=names[rule.logical_id], ScheduleExpression=rule.expression, Description=rule.purpose)
         else:
+            target = rule.target
+            bus = {"EventBusName": names[rule.bus]} if rule.bus else {}
             pattern = event_pattern(rule, lambda logical_id: arns[logical_id])
-            events.put_rule(Name=names[rule.logical_id], EventPattern=json.dumps(pattern), Description=rule.purpose)
-        events.put_targets(Rule=names[rule.logical_id], Targets=[{"Id": rule.function, "Arn": arns[rule.function]}])
+            events.put_rule(
+                Name=names[rule.logical_id], EventPattern=json.dumps(pattern), Description=rule.purpose, **bus
+            )
+        events.put_targets(Rule=names[rule.logical_id], Targets=[{"Id": target, "Arn": arns[target]}], **bus)
 
     states = aws.client("stepfunctions")
     for machine in stack.state_machines:

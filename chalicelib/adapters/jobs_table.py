@@ -1,7 +1,8 @@
 """DynamoDB: the job records.
 
 One item per job, keyed by ``job_id``. A global secondary index (``by_created``) with a
-constant partition lists jobs newest first. Records expire ``job_retention_days`` after
+constant partition lists jobs newest first; another (``by_file_name``) finds the jobs of a
+file name, newest first. Records expire ``job_retention_days`` after
 they are created (the table's TTL attribute is ``expires_at``).
 """
 
@@ -10,17 +11,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from chalicelib.errors import InvalidRequest, NotFound, aws_error_code, service_call
-from chalicelib.models import Job, JobError, JobPage, JobStatus, JobStep
+from chalicelib.models import CallbackAttempt, CallbackState, Job, JobError, JobPage, JobStatus, JobStep
 
 LIST_PARTITION = "JOB"
 LIST_INDEX = "by_created"
+FILE_NAME_INDEX = "by_file_name"
 #: What a landed upload moves to RECEIVED: the form's record, or one the sweep expired early.
 AWAITING = (JobStatus.AWAITING_UPLOAD, JobStatus.EXPIRED)
 
@@ -46,10 +48,25 @@ class JobExists(Exception):
 
 
 class JobsTable:
-    def __init__(self, client: Any, table_name: str, retention: timedelta) -> None:
+    """``on_change`` is called with the record after every write that changed a job's status
+    or step (and after a job is created): the one place job state changes are seen."""
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        retention: timedelta,
+        on_change: Callable[[Job], None] | None = None,
+    ) -> None:
         self._db = client
         self._table = table_name
         self._retention = retention
+        self._on_change = on_change
+
+    def _changed(self, job: Job) -> Job:
+        if self._on_change is not None:
+            self._on_change(job)
+        return job
 
     # --- writing ------------------------------------------------------------------
 
@@ -69,6 +86,7 @@ class JobsTable:
                 if aws_error_code(error) == "ConditionalCheckFailedException":
                     raise JobExists(job.job_id) from error
                 raise
+        self._changed(job)
 
     def receive(self, job: Job) -> tuple[Job, bool]:
         """The upload of ``job`` (RECEIVED, with the object's real type and size) has landed.
@@ -101,11 +119,13 @@ class JobsTable:
         return self._update(job_id, values, statuses=(JobStatus.AWAITING_UPLOAD,))
 
     def advance(self, job_id: str, step: JobStep, now: datetime) -> Job:
-        """Mark the job RUNNING at ``step``, unless it already finished."""
+        """Mark the job RUNNING at ``step``, unless it already finished or is there already
+        (a retried step changes nothing)."""
         return self._update(
             job_id,
             {"status": JobStatus.RUNNING.value, "step": step.value, "updated_at": now.isoformat()},
             condition_unfinished=True,
+            unless_same=("status", "step"),
         )
 
     def succeed(self, job_id: str, now: datetime, **fields: Any) -> Job:
@@ -130,6 +150,29 @@ class JobsTable:
             },
             condition_unfinished=True,
         )
+
+    def record_callback_attempt(self, job_id: str, attempt: CallbackAttempt, state: CallbackState) -> Job:
+        """Add a delivery attempt to the job's callback and set its state."""
+        with service_call("DynamoDB"):
+            response = self._db.update_item(
+                TableName=self._table,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression="SET #callback.#attempts = list_append(#callback.#attempts, :attempt), "
+                "#callback.#state = :state",
+                ConditionExpression="attribute_exists(#callback.#url)",
+                ExpressionAttributeNames={
+                    "#callback": "callback",
+                    "#attempts": "attempts",
+                    "#state": "state",
+                    "#url": "url",
+                },
+                ExpressionAttributeValues={
+                    ":attempt": {"L": [_serializer().serialize(attempt.model_dump(mode="json", exclude_none=True))]},
+                    ":state": {"S": state.value},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        return self._to_job(response["Attributes"])
 
     def hold_task_token(self, job_id: str, token: str) -> None:
         """Keep the token of the workflow step that waits on an asynchronous service job."""
@@ -203,6 +246,20 @@ class JobsTable:
             next_token=_encode_token(last) if last else None,
         )
 
+    def latest_by_file_name(self, file_name: str) -> Job | None:
+        """The newest job of an upload named ``file_name``, or None."""
+        with service_call("DynamoDB"):
+            response = self._db.query(
+                TableName=self._table,
+                IndexName=FILE_NAME_INDEX,
+                KeyConditionExpression="file_name = :name",
+                ExpressionAttributeValues={":name": {"S": file_name}},
+                ScanIndexForward=False,
+                Limit=1,
+            )
+        items = response.get("Items", [])
+        return self._to_job(items[0]) if items else None
+
     def waiting_since(self, cutoff: datetime) -> Iterator[Job]:
         """Jobs created since ``cutoff`` that wait for their upload or for their workflow
         to start (AWAITING_UPLOAD, RECEIVED), oldest first."""
@@ -219,6 +276,34 @@ class JobsTable:
                 ":received": {"S": JobStatus.RECEIVED.value},
             },
         }
+        yield from self._query(request)
+
+    def callbacks_not_attempted(self, cutoff: datetime, finished_before: datetime) -> Iterator[Job]:
+        """Jobs created since ``cutoff``, finished before ``finished_before``, whose callback
+        is PENDING with no attempt made: its delivery was never queued."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "list_pk = :jobs AND created_at >= :cutoff",
+            "FilterExpression": "#callback.#state = :pending AND size(#callback.#attempts) = :none "
+            "AND #finished_at < :finished_before",
+            "ExpressionAttributeNames": {
+                "#callback": "callback",
+                "#state": "state",
+                "#attempts": "attempts",
+                "#finished_at": "finished_at",
+            },
+            "ExpressionAttributeValues": {
+                ":jobs": {"S": LIST_PARTITION},
+                ":cutoff": {"S": cutoff.isoformat()},
+                ":pending": {"S": "PENDING"},
+                ":none": {"N": "0"},
+                ":finished_before": {"S": finished_before.isoformat()},
+            },
+        }
+        yield from self._query(request)
+
+    def _query(self, request: dict[str, Any]) -> Iterator[Job]:
         while True:
             with service_call("DynamoDB"):
                 response = self._db.query(**request)
@@ -260,10 +345,12 @@ class JobsTable:
         condition_unfinished: bool = False,
         statuses: tuple[JobStatus, ...] = (),
         quiet: bool = True,
+        unless_same: tuple[str, ...] = (),
     ) -> Job:
         """Set ``values`` on the record if it is in one of ``statuses`` (RECEIVED or RUNNING
-        with ``condition_unfinished``). Otherwise the record as it is (``quiet``), or
-        ``_NotInStatus``; ``NotFound`` for no record."""
+        with ``condition_unfinished``) and, with ``unless_same``, one of those values differs.
+        Otherwise the record as it is (``quiet``), or ``_NotInStatus``; ``NotFound`` for no
+        record. A write that happened is a state change (``on_change``)."""
         names = {f"#{name}": name for name in values}
         serializer = _serializer()
         attribute_values = {f":{name}": serializer.serialize(_storable(value)) for name, value in values.items()}
@@ -277,6 +364,8 @@ class JobsTable:
             attribute_values.update(
                 {placeholder: {"S": status.value} for placeholder, status in zip(placeholders, statuses, strict=True)}
             )
+        if unless_same:
+            condition += " AND (" + " OR ".join(f"#{name} <> :{name}" for name in unless_same) + ")"
         with service_call("DynamoDB"):
             try:
                 response = self._db.update_item(
@@ -294,7 +383,7 @@ class JobsTable:
                 if quiet:
                     return self.get(job_id)  # missing (raises NotFound) or already finished
                 raise _NotInStatus(job_id) from error
-        return self._to_job(response["Attributes"])
+        return self._changed(self._to_job(response["Attributes"]))
 
     @staticmethod
     def _to_item(document: dict[str, Any]) -> dict[str, Any]:

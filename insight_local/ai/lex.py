@@ -33,20 +33,37 @@ dialog                      a required slot without a value is elicited (``Elici
                             the slot allows interruptions, switches to another intent it clearly
                             means; after ``MaxRetries`` failed re-prompts the turn falls back.
                             With every required slot filled: ``ReadyForFulfillment`` and
-                            ``Close``, with the intent's closing response if it has one (no code
-                            hook runs offline yet: see :meth:`LexRuntime._code_hook`)
+                            ``Close``, with the intent's closing response if it has one
+code hooks                  the bot alias's Lambda function (:class:`CodeHook`, given per turn),
+                            called with Lex V2's event (``invocationSource``, ``inputTranscript``,
+                            ``bot``, ``interpretations``, ``proposedNextState``, ``sessionState``,
+                            ``requestAttributes``): as ``DialogCodeHook`` once per turn of an
+                            intent that enables it, after the utterance's slot values are taken
+                            and before the next slot is elicited; as ``FulfillmentCodeHook`` once
+                            every required slot has a value (the fallback intent's too). Its
+                            response is honoured: session attributes, the intent's slots, state
+                            and confirmation, the dialog action (``ElicitSlot`` with its messages
+                            or the slot's prompt, ``Close``, ``Delegate``: Lex's own next step
+                            without calling the dialog hook again, ``ConfirmIntent``: the next
+                            yes or no sets ``confirmationState`` and calls the hook again,
+                            ``ElicitIntent``) and its messages. A response Lex would refuse,
+                            or a function that fails, fails the turn and leaves the session as
+                            it was
 sessions                    per (bot, alias, locale, session id), expiring after the bot's
                             ``IdleSessionTTLInSeconds``
 ==========================  =====================================================================
 
 Errors (``LexError.code`` is the AWS error code): ``ResourceNotFoundException`` (unknown locale or
 session), ``ValidationException`` (text over 1,024 characters, a session state naming an unknown
-intent or slot), ``DependencyFailedException`` (an intent whose declaration enables a Lambda code
-hook: not available offline yet).
+intent or slot), ``DependencyFailedException`` (an intent enables a Lambda code hook and the
+alias has none, the function failed, or its response is not one Lex accepts: "Invalid Lambda
+Response: ...").
 
 Known limits: English stemming only; built-in slot types other than ``AMAZON.AlphaNumeric`` are
-refused when the bot is read; no confirmation prompts, contexts, conditional branching, spelling
-styles or sentiment; composite and list slots are not supported.
+refused when the bot is read; no confirmation prompts of the bot's own (only a code hook's
+``ConfirmIntent``), contexts, conditional branching, per-slot code hook settings (a hook enabled on
+an intent runs at every turn of it), spelling styles or sentiment; composite and list slots are
+not supported; a code hook's ``FulfillmentInProgress`` updates are not streamed.
 """
 
 from __future__ import annotations
@@ -66,9 +83,11 @@ from typing import Any
 __all__ = [
     "BUILT_IN_SLOT_TYPES",
     "Bot",
+    "CodeHook",
     "LexError",
     "LexRuntime",
     "bot_from_declaration",
+    "without_code_hooks",
 ]
 
 Json = dict[str, Any]
@@ -79,6 +98,7 @@ FALLBACK_SIGNATURE = "AMAZON.FallbackIntent"
 MAX_TEXT = 1024  # RecognizeText's Text: at most 1,024 characters
 MAX_INTERPRETATIONS = 5
 DEFAULT_THRESHOLD = 0.4
+DEFAULT_MAX_RETRIES = 2
 
 
 class LexError(Exception):
@@ -219,7 +239,8 @@ class Intent:
     slots: tuple[Slot, ...]  # in elicitation order (SlotPriorities)
     closing: str | None
     fallback: bool = False
-    code_hook: bool = False
+    dialog_hook: bool = False
+    fulfillment_hook: bool = False
 
     def slot(self, name: str) -> Slot | None:
         return next((slot for slot in self.slots if slot.name == name), None)
@@ -323,15 +344,27 @@ def _intent(declaration: Json, types: dict[str, SlotType]) -> Intent:
     closing = None
     if closing_setting.get("IsActive", True):
         closing = _message((closing_setting.get("ClosingResponse") or {}).get("MessageGroupsList"))
-    hooks = (declaration.get("DialogCodeHook") or {}, declaration.get("FulfillmentCodeHook") or {})
     return Intent(
         name=name,
         samples=samples,
         slots=tuple(ordered),
         closing=closing,
         fallback=declaration.get("ParentIntentSignature") == FALLBACK_SIGNATURE,
-        code_hook=any(hook.get("Enabled") for hook in hooks),
+        dialog_hook=bool((declaration.get("DialogCodeHook") or {}).get("Enabled")),
+        fulfillment_hook=bool((declaration.get("FulfillmentCodeHook") or {}).get("Enabled")),
     )
+
+
+def without_code_hooks(declaration: Json) -> Json:
+    """A copy of a bot's declaration with every intent's code hooks switched off: what the bot
+    understands and asks for by itself (the benchmark of its language model, and tests of the
+    dialog without a Lambda function)."""
+    bare = copy.deepcopy(declaration)
+    for locale in bare.get("BotLocales", []):
+        for intent in locale.get("Intents", []):
+            intent.pop("DialogCodeHook", None)
+            intent.pop("FulfillmentCodeHook", None)
+    return bare
 
 
 def bot_from_declaration(declaration: Json, name: str = "bot") -> Bot:
@@ -629,6 +662,46 @@ class _Classifier:
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+# --- code hooks -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeHook:
+    """The Lambda function a bot alias runs as the code hook of one locale.
+
+    ``invoke`` takes the Lex V2 event and returns the function's response; it raises
+    ``LexError`` (``DependencyFailedException``) when the function cannot be invoked or fails, as
+    Lex answers then. ``bot`` is the event's ``bot``: id, name, version, alias id and name."""
+
+    invoke: Callable[[Json], Json]
+    bot: Json
+
+
+DIALOG_ACTIONS = frozenset({"Close", "ConfirmIntent", "Delegate", "ElicitIntent", "ElicitSlot"})
+INTENT_STATES = frozenset(
+    {"Failed", "Fulfilled", "FulfillmentInProgress", "InProgress", "ReadyForFulfillment", "Waiting"}
+)
+CONFIRMATION_STATES = frozenset({"Confirmed", "Denied", "None"})
+CONTENT_TYPES = frozenset({"PlainText", "SSML", "CustomPayload", "ImageResponseCard"})
+MAX_MESSAGES = 10
+_YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "confirm", "affirmative"})
+_NO = frozenset({"no", "nope", "nah", "cancel", "stop", "negative", "not", "never"})
+
+
+def _yes_or_no(text: str) -> bool | None:
+    """True for a yes, False for a no, None for neither (a "no" word wins: "no thanks")."""
+    words = set(_WORD.findall(_expand(text)))
+    if words & _NO:
+        return False
+    if words & _YES:
+        return True
+    return None
+
+
+def _invalid(why: str) -> LexError:
+    return LexError("DependencyFailedException", f"Invalid Lambda Response: {why}")
+
+
 # --- sessions and dialog ----------------------------------------------------------------
 
 SessionKey = tuple[str, ...]
@@ -642,6 +715,26 @@ class _Session:
     interpretations: list[Json] = field(default_factory=list)
     retries: int = 0
     used: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def snapshot(self) -> tuple[Json, list[Json], list[Json], int]:
+        copies = copy.deepcopy((self.state, self.messages, self.interpretations))
+        return copies[0], copies[1], copies[2], self.retries
+
+    def restore(self, saved: tuple[Json, list[Json], list[Json], int]) -> None:
+        self.state, self.messages, self.interpretations, self.retries = saved
+
+
+@dataclass
+class _Turn:
+    """One utterance being answered: where, what was said, how it ranks, who hooks it."""
+
+    locale: Locale
+    session: _Session
+    text: str
+    ranked: list[tuple[str, float]]
+    hook: CodeHook | None
+    request_attributes: Json | None
 
 
 def _score(value: float) -> float:
@@ -653,12 +746,15 @@ class LexRuntime:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._sessions: dict[SessionKey, _Session] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the sessions; each session has its own lock for its turns
         self._clock = clock
 
     # -- the operations (requests and answers in botocore's shapes) --
 
-    def recognize_text(self, bot: Bot, key: SessionKey, request: Json) -> Json:
+    def recognize_text(self, bot: Bot, key: SessionKey, request: Json, hook: CodeHook | None = None) -> Json:
+        """One turn. ``hook`` is the alias's code hook for the locale, if it has one: intents
+        that enable a hook have it invoked; without one they fail (``DependencyFailedException``).
+        A turn that fails leaves the session as it was."""
         locale = self._locale(bot, request["localeId"])
         text = str(request.get("text") or "")
         if not text.strip():
@@ -671,12 +767,19 @@ class LexRuntime:
             )
         with self._lock:
             session = self._session(bot, key, request["sessionId"], create=True)
-            assert session is not None
-            if request.get("sessionState"):
-                self._check_state(locale, request["sessionState"])
-                session.state = copy.deepcopy(request["sessionState"])
-            session.state.setdefault("sessionAttributes", {})
-            self._turn(locale, session, text)
+        assert session is not None
+        with session.lock:
+            saved = session.snapshot()
+            try:
+                if request.get("sessionState"):
+                    self._check_state(locale, request["sessionState"])
+                    session.state = copy.deepcopy(request["sessionState"])
+                session.state.setdefault("sessionAttributes", {})
+                ranked = locale.classifier.rank(text)
+                self._turn(_Turn(locale, session, text, ranked, hook, request.get("requestAttributes")))
+            except LexError:
+                session.restore(saved)
+                raise
             session.state["originatingRequestId"] = str(uuid.uuid4())
             answer: Json = {
                 "messages": copy.deepcopy(session.messages),
@@ -774,13 +877,15 @@ class LexRuntime:
             if declared.slot(slot) is None:
                 raise LexError("ValidationException", f"Slot {slot} is not defined in intent {intent['name']}")
 
-    def _turn(self, locale: Locale, session: _Session, text: str) -> None:
-        """One utterance: go on with the intent being elicited, or recognise a new one."""
+    def _turn(self, turn: _Turn) -> None:
+        """One utterance: go on with the slot or confirmation being asked for, or recognise an intent."""
+        locale, session, text = turn.locale, turn.session, turn.text
         state = session.state
         action = state.get("dialogAction") or {}
         current = state.get("intent") or {}
         intent = locale.intents.get(current.get("name", ""))
-        ranked = locale.classifier.rank(text)
+        confirmation = str(current.get("confirmationState") or "None")
+        top, score = turn.ranked[0] if turn.ranked else ("", 0.0)
         if action.get("type") == "ElicitSlot" and intent is not None and intent.slot(action.get("slotToElicit", "")):
             slot = intent.slot(action["slotToElicit"])
             assert slot is not None
@@ -790,99 +895,311 @@ class LexRuntime:
                 slots = dict(current.get("slots") or {})
                 slots.update({name: value.as_slot() for name, value in values.items() if not slots.get(name)})
                 slots[slot.name] = values[slot.name].as_slot()
-                self._continue(locale, session, intent, slots, ranked, confidence=1.0)
+                self._continue(turn, intent, slots, confidence=1.0, confirmation=confirmation)
                 return
-            top, score = ranked[0] if ranked else ("", 0.0)
             if slot.allow_interrupt and top != intent.name and score >= locale.threshold:
                 session.retries = 0
-                self._recognise(locale, session, text, ranked)
+                self._recognise(turn)
                 return
             session.retries += 1
             if session.retries <= slot.max_retries:
-                self._elicit(locale, session, intent, dict(current.get("slots") or {}), slot, ranked, confidence=1.0)
+                self._elicit(turn, intent, dict(current.get("slots") or {}), slot, confidence=1.0)
                 return
             session.retries = 0
-            self._fall_back(locale, session, ranked)
+            self._fall_back(turn)
+            return
+        if action.get("type") == "ConfirmIntent" and intent is not None:
+            answer = _yes_or_no(text)
+            if answer is not None:
+                session.retries = 0
+                confirmed = "Confirmed" if answer else "Denied"
+                self._continue(turn, intent, dict(current.get("slots") or {}), confidence=1.0, confirmation=confirmed)
+                return
+            if top != intent.name and score >= locale.threshold:
+                session.retries = 0
+                self._recognise(turn)
+                return
+            session.retries += 1
+            if session.retries <= DEFAULT_MAX_RETRIES:
+                return  # asked again: the same state and messages
+            session.retries = 0
+            self._fall_back(turn)
             return
         session.retries = 0
-        self._recognise(locale, session, text, ranked)
+        self._recognise(turn)
 
-    def _recognise(self, locale: Locale, session: _Session, text: str, ranked: list[tuple[str, float]]) -> None:
-        if not ranked or ranked[0][1] < locale.threshold:
-            self._fall_back(locale, session, ranked)
+    def _recognise(self, turn: _Turn) -> None:
+        if not turn.ranked or turn.ranked[0][1] < turn.locale.threshold:
+            self._fall_back(turn)
             return
-        name, score = ranked[0]
-        intent = locale.intents[name]
-        values = _extract(intent, text)
+        name, score = turn.ranked[0]
+        intent = turn.locale.intents[name]
+        values = _extract(intent, turn.text)
         slots: Json = {slot.name: None for slot in intent.slots}
         slots.update({name: value.as_slot() for name, value in values.items()})
-        self._continue(locale, session, intent, slots, ranked, confidence=score)
+        self._continue(turn, intent, slots, confidence=score)
+
+    def _fall_back(self, turn: _Turn) -> None:
+        self._continue(turn, turn.locale.fallback, {}, confidence=0.0)
 
     def _continue(
         self,
-        locale: Locale,
-        session: _Session,
+        turn: _Turn,
         intent: Intent,
         slots: Json,
-        ranked: list[tuple[str, float]],
         confidence: float,
+        confirmation: str = "None",
+        hooked: bool = True,
     ) -> None:
-        """Elicit the next required slot without a value, or close the intent."""
+        """The intent's next step: its dialog code hook first (when it enables one), then the next
+        required slot without a value is elicited, or the intent is fulfilled."""
+        slots = {slot.name: slots.get(slot.name) for slot in intent.slots}
         missing = next((slot for slot in intent.slots if slot.required and not slots.get(slot.name)), None)
-        if missing is not None:
-            self._elicit(locale, session, intent, slots, missing, ranked, confidence)
+        if intent.dialog_hook and hooked:
+            current = {"name": intent.name, "slots": slots, "state": "InProgress", "confirmationState": confirmation}
+            proposed = None
+            if missing is not None:
+                proposed = {
+                    "dialogAction": {"type": "ElicitSlot", "slotToElicit": missing.name},
+                    "intent": copy.deepcopy(current),
+                    "prompt": {"attempt": "Initial"},
+                }
+            response = self._invoke(turn, "DialogCodeHook", current, confidence, proposed)
+            delegated = self._apply(turn, response, current, confidence)
+            if delegated is None:
+                return
+            intent = turn.locale.intents[delegated["name"]]
+            self._continue(
+                turn, intent, delegated["slots"], confidence, delegated["confirmationState"], hooked=False
+            )
             return
-        self._code_hook(intent, "FulfillmentCodeHook")
-        state = session.state
-        state["intent"] = {
-            "name": intent.name,
-            "slots": slots,
-            "state": "ReadyForFulfillment",
-            "confirmationState": "None",
-        }
-        state["dialogAction"] = {"type": "Close"}
-        session.messages = [{"content": intent.closing, "contentType": "PlainText"}] if intent.closing else []
-        session.interpretations = self._interpretations(locale, state["intent"], ranked, confidence)
+        if missing is not None:
+            self._elicit(turn, intent, slots, missing, confidence)
+            return
+        if confirmation == "Denied":  # the user said no: the intent ends unfulfilled
+            self._close(turn, {**self._intent_state(intent, slots, "Failed", confirmation)}, [], confidence)
+            return
+        self._fulfil(turn, intent, slots, confidence, confirmation)
 
-    def _elicit(
-        self,
-        locale: Locale,
-        session: _Session,
-        intent: Intent,
-        slots: Json,
-        slot: Slot,
-        ranked: list[tuple[str, float]],
-        confidence: float,
-    ) -> None:
-        self._code_hook(intent, "DialogCodeHook")
-        state = session.state
+    def _fulfil(self, turn: _Turn, intent: Intent, slots: Json, confidence: float, confirmation: str) -> None:
+        """Every required slot has a value: the fulfillment code hook runs (when the intent
+        enables one) and says how it went; without one the intent is ReadyForFulfillment."""
+        ready = self._intent_state(intent, slots, "ReadyForFulfillment", confirmation)
+        closing = [{"content": intent.closing, "contentType": "PlainText"}] if intent.closing else []
+        if not intent.fulfillment_hook:
+            self._close(turn, ready, closing, confidence)
+            return
+        response = self._invoke(turn, "FulfillmentCodeHook", ready, confidence, None)
+        delegated = self._apply(turn, response, ready, confidence)
+        if delegated is not None:  # the hook left it to Lex: fulfilled, with the closing response
+            done = {**delegated, "state": "Fulfilled"}
+            self._close(turn, done, closing, confidence)
+
+    def _elicit(self, turn: _Turn, intent: Intent, slots: Json, slot: Slot, confidence: float) -> None:
+        state = turn.session.state
         full = {s.name: slots.get(s.name) for s in intent.slots}
-        state["intent"] = {"name": intent.name, "slots": full, "state": "InProgress", "confirmationState": "None"}
+        confirmation = str((state.get("intent") or {}).get("confirmationState") or "None")
+        state["intent"] = self._intent_state(intent, full, "InProgress", confirmation)
         state["dialogAction"] = {"type": "ElicitSlot", "slotToElicit": slot.name}
-        session.messages = [{"content": slot.prompt, "contentType": "PlainText"}] if slot.prompt else []
-        session.interpretations = self._interpretations(locale, state["intent"], ranked, confidence)
+        turn.session.messages = [{"content": slot.prompt, "contentType": "PlainText"}] if slot.prompt else []
+        turn.session.interpretations = self._interpretations(turn, state["intent"], confidence)
 
-    def _fall_back(self, locale: Locale, session: _Session, ranked: list[tuple[str, float]]) -> None:
-        fallback = locale.fallback
-        state = session.state
-        state["intent"] = {
-            "name": fallback.name,
-            "slots": {},
-            "state": "ReadyForFulfillment",
-            "confirmationState": "None",
-        }
+    def _close(self, turn: _Turn, intent_state: Json, messages: list[Json], confidence: float) -> None:
+        state = turn.session.state
+        state["intent"] = copy.deepcopy(intent_state)
         state["dialogAction"] = {"type": "Close"}
-        session.messages = [{"content": fallback.closing, "contentType": "PlainText"}] if fallback.closing else []
-        session.interpretations = [{"intent": {"name": fallback.name, "slots": {}}, "interpretationSource": "Lex"}] + [
-            {"intent": {"name": name}, "nluConfidence": {"score": _score(score)}, "interpretationSource": "Lex"}
-            for name, score in ranked[: MAX_INTERPRETATIONS - 1]
-        ]
+        turn.session.messages = messages
+        turn.session.interpretations = self._interpretations(turn, state["intent"], confidence)
 
     @staticmethod
-    def _interpretations(
-        locale: Locale, chosen: Json, ranked: list[tuple[str, float]], confidence: float
-    ) -> list[Json]:
-        """The chosen intent first, then the fallback intent (never scored), then the others."""
+    def _intent_state(intent: Intent, slots: Json, state: str, confirmation: str) -> Json:
+        return {
+            "name": intent.name,
+            "slots": {} if intent.fallback else {s.name: slots.get(s.name) for s in intent.slots},
+            "state": state,
+            "confirmationState": confirmation,
+        }
+
+    # -- the code hook --
+
+    def _invoke(self, turn: _Turn, source: str, intent: Json, confidence: float, proposed: Json | None) -> Json:
+        """The Lex V2 event of this turn for ``source``, to the alias's code hook; its response."""
+        if turn.hook is None:
+            raise LexError(
+                "DependencyFailedException",
+                f"Intent {intent['name']} enables a Lambda code hook ({source}), but the bot alias has no Lambda "
+                f"function for locale {turn.locale.locale_id} (the alias's botAliasLocaleSettings name none)",
+            )
+        session = turn.session
+        event: Json = {
+            "messageVersion": "1.0",
+            "invocationSource": source,
+            "inputMode": "Text",
+            "responseContentType": "text/plain; charset=utf-8",
+            "sessionId": session.session_id,
+            "inputTranscript": turn.text,
+            "bot": {**turn.hook.bot, "localeId": turn.locale.locale_id},
+            "interpretations": [
+                {
+                    **({"nluConfidence": i["nluConfidence"]["score"]} if "nluConfidence" in i else {}),
+                    "intent": {"slots": {}, "state": "InProgress", "confirmationState": "None", **i["intent"]},
+                    "interpretationSource": i["interpretationSource"],
+                }
+                for i in self._interpretations(turn, intent, confidence)
+            ],
+            "sessionState": {
+                "sessionAttributes": copy.deepcopy(session.state.get("sessionAttributes") or {}),
+                "activeContexts": [],
+                "intent": copy.deepcopy(intent),
+                "originatingRequestId": str(uuid.uuid4()),
+            },
+        }
+        if proposed is not None:
+            event["proposedNextState"] = proposed
+        if turn.request_attributes:
+            event["requestAttributes"] = dict(turn.request_attributes)
+        return turn.hook.invoke(event)
+
+    def _apply(self, turn: _Turn, response: Any, invoked: Json, confidence: float) -> Json | None:
+        """Honour the code hook's response: its session attributes, intent and dialog action, with
+        its messages (else the bot's own prompt or closing response). Returns the intent to go on
+        with when the hook delegates to Lex, else None. A response Lex would refuse raises
+        ``DependencyFailedException`` ("Invalid Lambda Response")."""
+        if not isinstance(response, dict):
+            raise _invalid("the response is not a JSON object")
+        state = response.get("sessionState")
+        if not isinstance(state, dict):
+            raise _invalid("sessionState is required")
+        action = state.get("dialogAction")
+        if not isinstance(action, dict) or action.get("type") not in DIALOG_ACTIONS:
+            raise _invalid(f"sessionState.dialogAction.type must be one of {', '.join(sorted(DIALOG_ACTIONS))}")
+        kind = action["type"]
+        attributes = state.get("sessionAttributes", turn.session.state.get("sessionAttributes") or {})
+        if not isinstance(attributes, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
+        ):
+            raise _invalid("sessionState.sessionAttributes must map strings to strings")
+        messages = self._hook_messages(response.get("messages"))
+        intent_json = state.get("intent")
+        if intent_json is None and kind in ("Delegate", "ElicitIntent"):
+            intent_json = invoked
+        intent, answered = self._hook_intent(turn.locale, intent_json, kind)
+        session = turn.session
+        session.state["sessionAttributes"] = dict(attributes)
+        if kind == "Delegate":
+            return answered
+        if kind == "ElicitSlot":
+            slot = intent.slot(str(action.get("slotToElicit") or ""))
+            if slot is None:
+                raise _invalid(f"slotToElicit {action.get('slotToElicit')!r} is not a slot of intent {intent.name}")
+            self._elicit_as_told(turn, {**answered, "state": answered.get("state") or "InProgress"}, slot, messages)
+        elif kind == "ConfirmIntent":
+            if not messages:
+                raise _invalid("messages are required with ConfirmIntent")
+            session.state["intent"] = {**answered, "state": answered.get("state") or "InProgress"}
+            session.state["dialogAction"] = {"type": "ConfirmIntent"}
+            session.messages = messages
+        elif kind == "ElicitIntent":
+            if not messages:
+                raise _invalid("messages are required with ElicitIntent")
+            session.state.pop("intent", None)
+            session.state["dialogAction"] = {"type": "ElicitIntent"}
+            session.messages = messages
+        else:  # Close
+            if not answered.get("state"):
+                raise _invalid("sessionState.intent.state is required with Close")
+            closing = [{"content": intent.closing, "contentType": "PlainText"}] if intent.closing else []
+            self._close(turn, answered, messages or (closing if answered["state"] == "Fulfilled" else []), confidence)
+            return None
+        session.interpretations = self._interpretations(turn, session.state.get("intent") or invoked, confidence)
+        return None
+
+    def _elicit_as_told(self, turn: _Turn, intent_state: Json, slot: Slot, messages: list[Json]) -> None:
+        state = turn.session.state
+        state["intent"] = intent_state
+        state["dialogAction"] = {"type": "ElicitSlot", "slotToElicit": slot.name}
+        prompt = [{"content": slot.prompt, "contentType": "PlainText"}] if slot.prompt else []
+        turn.session.messages = messages or prompt
+
+    @staticmethod
+    def _hook_intent(locale: Locale, intent_json: Any, kind: str) -> tuple[Intent, Json]:
+        """The hook's intent, checked against the bot, with its slots in Lex's full shape."""
+        if not isinstance(intent_json, dict) or not isinstance(intent_json.get("name"), str):
+            raise _invalid(f"sessionState.intent with a name is required with {kind}")
+        intent = locale.intents.get(intent_json["name"])
+        if intent is None:
+            raise _invalid(f"intent {intent_json['name']} is not defined in locale {locale.locale_id}")
+        state = intent_json.get("state")
+        if state is not None and state not in INTENT_STATES:
+            raise _invalid(f"intent state {state!r} is not one of {', '.join(sorted(INTENT_STATES))}")
+        confirmation = intent_json.get("confirmationState") or "None"
+        if confirmation not in CONFIRMATION_STATES:
+            raise _invalid(f"confirmationState {confirmation!r} is not one of Confirmed, Denied, None")
+        given = intent_json.get("slots") or {}
+        if not isinstance(given, dict):
+            raise _invalid("intent.slots must be an object")
+        slots: Json = {}
+        for name, value in given.items():
+            if intent.slot(name) is None:
+                raise _invalid(f"slot {name} is not defined in intent {intent.name}")
+            slots[name] = LexRuntime._hook_slot(name, value)
+        answered: Json = {
+            "name": intent.name,
+            "slots": {} if intent.fallback else {s.name: slots.get(s.name) for s in intent.slots},
+            "confirmationState": confirmation,
+        }
+        if state is not None:
+            answered["state"] = state
+        return intent, answered
+
+    @staticmethod
+    def _hook_slot(name: str, slot: Any) -> Json | None:
+        if slot is None:
+            return None
+        value = slot.get("value") if isinstance(slot, dict) else None
+        if not isinstance(value, dict) or not isinstance(value.get("interpretedValue"), str):
+            raise _invalid(f"slot {name} needs value.interpretedValue (a string), or null")
+        resolved = value.get("resolvedValues") or []
+        if not isinstance(resolved, list) or not all(isinstance(v, str) for v in resolved):
+            raise _invalid(f"slot {name}: resolvedValues must be a list of strings")
+        return {
+            "value": {
+                "originalValue": str(value.get("originalValue") or value["interpretedValue"]),
+                "interpretedValue": value["interpretedValue"],
+                "resolvedValues": list(resolved),
+            },
+            "shape": "Scalar",
+        }
+
+    @staticmethod
+    def _hook_messages(messages: Any) -> list[Json]:
+        if messages is None:
+            return []
+        if not isinstance(messages, list) or len(messages) > MAX_MESSAGES:
+            raise _invalid(f"messages must be a list of at most {MAX_MESSAGES}")
+        checked = []
+        for message in messages:
+            if not isinstance(message, dict) or message.get("contentType") not in CONTENT_TYPES:
+                raise _invalid(f"each message needs a contentType, one of {', '.join(sorted(CONTENT_TYPES))}")
+            if message["contentType"] == "ImageResponseCard":
+                if not isinstance(message.get("imageResponseCard"), dict):
+                    raise _invalid("an ImageResponseCard message needs its imageResponseCard")
+                checked.append({"contentType": "ImageResponseCard", "imageResponseCard": message["imageResponseCard"]})
+                continue
+            if not isinstance(message.get("content"), str) or not message["content"]:
+                raise _invalid("each message needs its content")
+            checked.append({"content": message["content"], "contentType": message["contentType"]})
+        return checked
+
+    def _interpretations(self, turn: _Turn, chosen: Json, confidence: float) -> list[Json]:
+        """The chosen intent first, then the fallback intent (never scored), then the others; when
+        the turn fell back, the fallback intent first and every intent scored after it."""
+        locale, ranked = turn.locale, turn.ranked
+        if chosen["name"] == locale.fallback.name:
+            return [{"intent": {"name": locale.fallback.name, "slots": {}}, "interpretationSource": "Lex"}] + [
+                {"intent": {"name": name}, "nluConfidence": {"score": _score(score)}, "interpretationSource": "Lex"}
+                for name, score in ranked[: MAX_INTERPRETATIONS - 1]
+            ]
         interpretations: list[Json] = [
             {
                 "intent": copy.deepcopy(chosen),
@@ -899,16 +1216,3 @@ class LexRuntime:
                     {"intent": {"name": name}, "nluConfidence": {"score": _score(score)}, "interpretationSource": "Lex"}
                 )
         return interpretations
-
-    @staticmethod
-    def _code_hook(intent: Intent, hook: str) -> None:
-        """Where a bot alias's Lambda code hook runs (issue 4 wires it: invoke the function of the
-        alias's ``CodeHookSpecification`` with the Lex V2 event and apply the ``sessionState`` and
-        ``messages`` it answers). Offline there is none yet: an intent that enables one fails as
-        Lex fails when its hook cannot be invoked, instead of pretending it ran."""
-        if intent.code_hook:
-            raise LexError(
-                "DependencyFailedException",
-                f"Intent {intent.name} enables a Lambda code hook ({hook}), which the offline Lex runtime of the "
-                "local mode does not invoke yet",
-            )

@@ -17,12 +17,15 @@ of an unfilled slot, which Lex sends, and PutSession's headers are gzipped, base
 
 A Lex V2 bot is created with the models API (moto keeps bots and aliases, not locales, intents or
 slot types): :func:`register_bot` gives the runtime the bot's declared ``BotLocales`` under the id
-that ``CreateBot`` returned.
+that ``CreateBot`` returned. A code hook is the alias's, as on AWS: the Lambda function its
+``botAliasLocaleSettings`` name for the locale (moto keeps them) is invoked through the local
+Lambda service (so in process, from its handler string) with Lex V2's event.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import json
 import re
@@ -155,6 +158,56 @@ class _Bots:
             )
         return bot
 
+    @staticmethod
+    def code_hook(account: str, region: str, bot_id: str, alias_id: str, locale_id: str) -> lex.CodeHook | None:
+        """The Lambda function the alias runs as the locale's code hook, as its settings in the
+        models API say (``botAliasLocaleSettings``), or None."""
+        from moto.lexv2models.models import lexv2models_backends
+
+        backend = lexv2models_backends[account][region]
+        alias = backend.bot_aliases.get(alias_id)
+        if alias is None:  # the test alias, which has no Lambda function
+            return None
+        setting = (alias.bot_alias_locale_settings or {}).get(locale_id) or {}
+        hook = (setting.get("codeHookSpecification") or {}).get("lambdaCodeHook") or {}
+        if not setting.get("enabled", False) or not hook.get("lambdaARN"):
+            return None
+        bot = backend.bots[bot_id]
+        return lex.CodeHook(
+            invoke=functools.partial(_invoke_code_hook, account, region, str(hook["lambdaARN"])),
+            bot={
+                "id": bot_id,
+                "name": bot.bot_name,
+                "version": alias.bot_version or "DRAFT",
+                "aliasId": alias_id,
+                "aliasName": alias.bot_alias_name,
+            },
+        )
+
+
+def _invoke_code_hook(account: str, region: str, function_arn: str, event: Json) -> Json:
+    """Invoke the code hook's function through the local Lambda service, as Lex does (synchronously);
+    its failure is Lex's ``DependencyFailedException``, with Lex's wording."""
+    from moto.awslambda.models import lambda_backends
+
+    headers: dict[str, str] = {}
+    try:
+        payload = lambda_backends[account][region].invoke(function_arn, None, json.dumps(event), {}, headers)
+    except Exception as error:  # no such function, most likely
+        raise lex.LexError(
+            "DependencyFailedException",
+            f"Invalid Bot Configuration: the code hook {function_arn} could not be invoked ({type(error).__name__})",
+        ) from error
+    if headers.get("x-amz-function-error"):
+        raise lex.LexError(
+            "DependencyFailedException", "Invalid Lambda Response: Received error response from Lambda: Unhandled"
+        )
+    try:
+        answer = json.loads(payload or b"null")
+    except ValueError as error:
+        raise lex.LexError("DependencyFailedException", "Invalid Lambda Response: the response is not JSON") from error
+    return dict(answer) if isinstance(answer, dict) else {"invalid": answer}
+
 
 BOTS = _Bots()
 RUNTIME = lex.LexRuntime()
@@ -168,10 +221,18 @@ def register_bot(bot_id: str, declaration: Json, name: str) -> lex.Bot:
     return bot
 
 
-def create_bot(models: Any, name: str, declaration: Json, role_arn: str, alias: str = "live") -> tuple[str, str]:
+def create_bot(
+    models: Any,
+    name: str,
+    declaration: Json,
+    role_arn: str,
+    alias: str = "live",
+    code_hook_arn: str | None = None,
+) -> tuple[str, str]:
     """Create a declared bot as CloudFormation would, through the Lex V2 models API (``models`` is
-    a boto3 ``lexv2-models`` client of the local AWS): the bot, an alias, and the locales given to
-    the offline runtime. Returns (bot id, alias id)."""
+    a boto3 ``lexv2-models`` client of the local AWS): the bot, an alias (running the function
+    ``code_hook_arn`` as every locale's code hook, if given), and the locales given to the
+    offline runtime. Returns (bot id, alias id)."""
     bot = lex.bot_from_declaration(declaration, name)  # what the runtime cannot serve fails before creating
     created = models.create_bot(
         botName=name,
@@ -181,7 +242,18 @@ def create_bot(models: Any, name: str, declaration: Json, role_arn: str, alias: 
         idleSessionTTLInSeconds=int(declaration.get("IdleSessionTTLInSeconds", 300)),
     )
     bot_id = str(created["botId"])
-    alias_id = str(models.create_bot_alias(botAliasName=alias, botId=bot_id, botVersion="1")["botAliasId"])
+    settings: Json = {}
+    if code_hook_arn:
+        settings["botAliasLocaleSettings"] = {
+            locale: {
+                "enabled": True,
+                "codeHookSpecification": {
+                    "lambdaCodeHook": {"lambdaARN": code_hook_arn, "codeHookInterfaceVersion": "1.0"}
+                },
+            }
+            for locale in bot.locales
+        }
+    alias_id = str(models.create_bot_alias(botAliasName=alias, botId=bot_id, botVersion="1", **settings)["botAliasId"])
     BOTS.register(bot_id, bot)
     return bot_id, alias_id
 
@@ -219,7 +291,12 @@ class LexRuntimeResponse(BaseResponse):
             raise _error(error.code, error.message) from error
 
     def recognize_text(self) -> Answer:
-        return 200, {"Content-Type": "application/json"}, json.dumps(self._run(RUNTIME.recognize_text))
+        def recognize(bot: lex.Bot, key: lex.SessionKey, request: Json) -> Json:
+            account, region, bot_id, alias_id, locale_id, _ = key
+            hook = BOTS.code_hook(account, region, bot_id, alias_id, locale_id)
+            return RUNTIME.recognize_text(bot, key, request, hook)
+
+        return 200, {"Content-Type": "application/json"}, json.dumps(self._run(recognize))
 
     def get_session(self) -> Answer:
         return 200, {"Content-Type": "application/json"}, json.dumps(self._run(RUNTIME.get_session))

@@ -36,9 +36,18 @@ class Client:
             return error.code, json.loads(error.read() or b"null")
 
 
+#: Callbacks retried after 1 s, 2 s, ... and given up after 3 attempts, and the sweep sending
+#: callbacks never attempted without waiting, so that tests see it soon.
+SETTINGS = {
+    "INSIGHT_CALLBACK_BACKOFF_SECONDS": "1",
+    "INSIGHT_CALLBACK_MAX_ATTEMPTS": "3",
+    "INSIGHT_CALLBACK_REDRIVE_SECONDS": "0",
+}
+
+
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[Runtime]:
-    rt = Runtime(api_port=free_port()).start()
+    rt = Runtime(api_port=free_port(), settings=SETTINGS).start()
     yield rt
     rt.stop()
 

@@ -188,19 +188,145 @@ def test_state_machine_substitutions_cover_every_placeholder(template: dict[str,
         assert properties["LoggingConfiguration"]["Destinations"]
 
 
+def test_the_bot_alias_runs_its_code_hook_function_which_only_lex_and_that_alias_may_invoke(
+    template: dict[str, Any], stage: str
+) -> None:
+    # Given the declared bot, whose intents enable code hooks
+    [bot] = STACK.bots
+    assert bot.code_hook is not None
+    intents = template["Resources"][bot.logical_id]["Properties"]["BotLocales"][0]["Intents"]
+    assert all(intent["FulfillmentCodeHook"] == {"Enabled": True} for intent in intents)
+    # When its alias is read
+    alias = template["Resources"][f"{bot.logical_id}Alias"]["Properties"]
+    # Then every locale runs the code hook function, named by its fixed name (no cycle: the
+    # function is told the alias's id)
+    [setting] = alias["BotAliasLocaleSettings"]
+    hook = setting["BotAliasLocaleSetting"]["CodeHookSpecification"]["LambdaCodeHook"]
+    assert setting["BotAliasLocaleSetting"]["Enabled"] is True and hook["CodeHookInterfaceVersion"] == "1.0"
+    assert hook["LambdaArn"]["Fn::Sub"].endswith(f":function:{physical_name(stage, bot.code_hook)}")
+    function = template["Resources"][bot.code_hook]["Properties"]
+    assert function["FunctionName"] == physical_name(stage, bot.code_hook)
+    assert function["Environment"]["Variables"][env_name(f"{bot.setting}_alias_id")] == {
+        "Fn::GetAtt": [f"{bot.logical_id}Alias", "BotAliasId"]
+    }
+    # And only Lex, for that alias, may invoke the function
+    permission = template["Resources"][f"{bot.logical_id}CodeHookPermission"]["Properties"]
+    assert permission["Principal"] == "lexv2.amazonaws.com"
+    assert permission["FunctionName"] == {"Ref": bot.code_hook}
+    assert permission["SourceArn"] == {"Fn::GetAtt": [f"{bot.logical_id}Alias", "Arn"]}
+
+
+def test_the_api_may_talk_to_the_bots_alias_and_nothing_else_of_lex(template: dict[str, Any]) -> None:
+    statements = [
+        s
+        for role in of_type(template, "AWS::IAM::Role").values()
+        for policy in role["Properties"].get("Policies", [])
+        for s in policy["PolicyDocument"]["Statement"]
+        if any(action.startswith("lex:") for action in s["Action"])
+    ]
+    assert statements == [
+        {"Effect": "Allow", "Action": ["lex:RecognizeText"], "Resource": [{"Fn::GetAtt": ["ChatbotAlias", "Arn"]}]}
+    ]
+    role = template["Resources"]["APIHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statements[0] in role
+
+
+#: Routes authenticated by the sender's own signature of the body, not by the API's auth.
+SIGNED_ROUTES = {("/webhooks/{source}", "post")}
+
+
 def api_security(template: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """The security definitions, and the security of every route but the signed ones."""
     swagger = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
-    methods = [m for path in swagger["paths"].values() for m in path.values() if isinstance(m, dict)]
-    return swagger["securityDefinitions"], [m.get("security") for m in methods]
+    methods = [
+        (path, verb, m)
+        for path, operations in swagger["paths"].items()
+        for verb, m in operations.items()
+        if isinstance(m, dict)
+    ]
+    assert {(path, verb) for path, verb, _ in methods} >= SIGNED_ROUTES
+    for path, verb, m in methods:
+        if (path, verb) in SIGNED_ROUTES:
+            assert "security" not in m  # the webhook checks its signature before anything else
+    return swagger["securityDefinitions"], [m.get("security") for p, v, m in methods if (p, v) not in SIGNED_ROUTES]
 
 
 def test_every_route_requires_iam_by_default(template: dict[str, Any]) -> None:
     # Given a stage with the default authentication
     # When the API's swagger is read
     definitions, security = api_security(template)
-    # Then every route requires a SigV4 signature
+    # Then every route requires a SigV4 signature, but the webhooks', which are signed by their senders
     assert definitions["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
     assert security and all(s == [{"sigv4": []}] for s in security)
+
+
+def policy_statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    policies = template["Resources"][role]["Properties"].get("Policies", [])
+    return [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+
+
+def test_queues_have_dead_letters_and_consumers_that_report_partial_failures(template: dict[str, Any]) -> None:
+    assert STACK.queues
+    for queue in STACK.queues:
+        # Given a declared queue
+        properties = template["Resources"][queue.logical_id]["Properties"]
+        # Then a dead-letter queue is behind it, after the declared number of receives
+        assert properties["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [queue.dead_letter_id, "Arn"]},
+            "maxReceiveCount": queue.max_receive_count,
+        }
+        assert properties["SqsManagedSseEnabled"] is True
+        assert properties.get("FifoQueue", False) == queue.fifo
+        # And its consumer's event source reports batch item failures
+        consumer = template["Resources"][queue.consumer]["Properties"]
+        source = consumer["Events"][queue.logical_id]
+        assert source["Type"] == "SQS" and source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        # And the queue keeps a message hidden longer than its consumer may run
+        assert properties["VisibilityTimeout"] >= consumer["Timeout"]
+        # And only the consumer's role may receive from it
+        receivers = [
+            role
+            for role in of_type(template, "AWS::IAM::Role")
+            for s in policy_statements(template, role)
+            if "sqs:ReceiveMessage" in s["Action"] and {"Fn::GetAtt": [queue.logical_id, "Arn"]} in s["Resource"]
+        ]
+        assert receivers == [f"{queue.consumer}Role"]
+
+
+def test_rules_that_feed_queues_may_send_to_that_queue_only(template: dict[str, Any]) -> None:
+    fed = [rule for rule in STACK.rules if any(q.logical_id == rule.target for q in STACK.queues)]
+    assert fed
+    for rule in fed:
+        properties = template["Resources"][rule.logical_id]["Properties"]
+        if rule.bus:
+            assert properties["EventBusName"] == {"Ref": rule.bus}
+        [statement] = template["Resources"][f"{rule.logical_id}QueuePolicy"]["Properties"]["PolicyDocument"][
+            "Statement"
+        ]
+        assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+        assert statement["Action"] == "sqs:SendMessage"
+        assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule.logical_id, "Arn"]}}}
+
+
+def test_secrets_hold_no_value_in_the_template_and_are_read_by_their_users_only(template: dict[str, Any]) -> None:
+    for secret in STACK.secrets:
+        properties = template["Resources"][secret.logical_id]["Properties"]
+        # Then the template holds no secret: generated by AWS, or an empty object to fill in
+        assert properties.get("SecretString") in (None, "{}")
+        assert ("GenerateSecretString" in properties) == secret.generated
+        readers = {
+            role
+            for role in of_type(template, "AWS::IAM::Role")
+            for s in policy_statements(template, role)
+            if "secretsmanager:GetSecretValue" in s["Action"] and {"Ref": secret.logical_id} in s["Resource"]
+        }
+        granted = {
+            f"{f.logical_id}Role"
+            for f in STACK.functions
+            for g in f.grants
+            if getattr(g, "resource", None) == secret.logical_id
+        }
+        assert readers == granted and len(readers) == 1
 
 
 def test_the_cognito_option_switches_the_authorizer(tmp_path: Path) -> None:
@@ -208,7 +334,7 @@ def test_the_cognito_option_switches_the_authorizer(tmp_path: Path) -> None:
     overrides = {"auth": "cognito", "user_pool_arn": USER_POOL}
     # When it is packaged
     template = build(tmp_path, "dev", overrides)
-    # Then every route requires the user pool's tokens, and nothing else
+    # Then every route requires the user pool's tokens, and nothing else (the webhooks are signed)
     definitions, security = api_security(template)
     assert list(definitions) == ["cognito"]
     assert definitions["cognito"]["x-amazon-apigateway-authorizer"] == {

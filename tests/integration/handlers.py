@@ -27,3 +27,36 @@ def wait_then_record(event: dict[str, Any], context: Any) -> None:
     release.wait(timeout=2)
     order.append("handler ran")
     received.append(event)
+
+
+def fail_the_bad_ones(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An SQS consumer reporting partial batch failures: records whose body is "bad" fail.
+    It waits to be released, so that a test sees whether the sender waited for it."""
+    release.wait(timeout=2)
+    order.append("handler ran")
+    received.append(event)
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": record["messageId"]} for record in event["Records"] if record["body"] == "bad"
+        ]
+    }
+
+
+def lex_hook(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A Lex V2 code hook: delegates each dialog turn, fulfils with a message saying who did."""
+    received.append(event)
+    state = event["sessionState"]
+    if event["invocationSource"] == "DialogCodeHook":
+        return {"sessionState": {**state, "dialogAction": {"type": "Delegate"}}}
+    intent = state["intent"]
+    job = intent["slots"]["JobId"]["value"]["interpretedValue"]
+    return {
+        "sessionState": {**state, "intent": {**intent, "state": "Fulfilled"}, "dialogAction": {"type": "Close"}},
+        "messages": [
+            {"contentType": "PlainText", "content": f"{context.function_name} fulfilled {intent['name']} for {job}"}
+        ],
+    }
+
+
+def broken_lex_hook(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise RuntimeError("the code hook is broken")

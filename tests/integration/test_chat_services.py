@@ -1,13 +1,16 @@
 """Translate and the Lex V2 runtime through boto3 against the local AWS, as a Lambda calls them:
 the bot created with the Lex V2 models API from its declaration, utterances recognised, slots
-elicited across turns of one session, sessions put, got and deleted; translations and Translate's
-errors. Every answer is checked against botocore's output shape."""
+elicited across turns of one session, sessions put, got and deleted; the alias's code hook run
+through the local Lambda service; translations and Translate's errors. Every answer is checked
+against botocore's output shape."""
 
 from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +18,10 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 
-from insight_local.ai import missing_services, translate
+from insight_local.ai import lex, missing_services, translate
 from insight_local.server import LocalAWS
 from tests.botocore_shapes import check_shape
+from tests.integration import handlers
 
 ROOT = Path(__file__).resolve().parents[2]
 DECLARATION = json.loads((ROOT / "infra" / "bots" / "insight.json").read_text())
@@ -29,8 +33,43 @@ JOB = "3e1f2a9b8c7d4e6f5a4b3c2d1e0f9a8b"
 
 @pytest.fixture(scope="module")
 def bot(aws: LocalAWS) -> dict[str, str]:
+    """The declared bot without its code hooks: the runtime's own understanding and dialog."""
     bot_id, alias_id = missing_services.create_bot(
-        aws.client("lexv2-models"), "insight-test-chatbot", DECLARATION, "arn:aws:iam::123456789012:role/lex"
+        aws.client("lexv2-models"),
+        "insight-test-chatbot",
+        lex.without_code_hooks(DECLARATION),
+        "arn:aws:iam::123456789012:role/lex",
+    )
+    return {"botId": bot_id, "botAliasId": alias_id, "localeId": "en_US"}
+
+
+def lambda_function(aws: LocalAWS, name: str, handler: str) -> str:
+    """A function of the local Lambda service running ``tests.integration.handlers.<handler>``."""
+    iam = aws.client("iam")
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:*"}]}
+    try:
+        role = iam.get_role(RoleName="chat-test")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName="chat-test", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("README", "runs in process")
+    return str(
+        aws.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=role,
+            Handler=f"tests.integration.handlers.{handler}",
+            Code={"ZipFile": code.getvalue()},
+            Timeout=5,
+        )["FunctionArn"]
+    )
+
+
+def hooked_bot(aws: LocalAWS, name: str, hook_arn: str | None) -> dict[str, str]:
+    """The declared bot as deployed: its alias runs ``hook_arn`` as its code hook."""
+    bot_id, alias_id = missing_services.create_bot(
+        aws.client("lexv2-models"), name, DECLARATION, "arn:aws:iam::123456789012:role/lex", code_hook_arn=hook_arn
     )
     return {"botId": bot_id, "botAliasId": alias_id, "localeId": "en_US"}
 
@@ -134,6 +173,43 @@ def test_the_models_api_still_answers_for_the_same_bot(aws: LocalAWS, bot: dict[
     models = aws.client("lexv2-models")
     assert models.describe_bot(botId=bot["botId"])["botName"] == "insight-test-chatbot"
     assert models.describe_bot_alias(botId=bot["botId"], botAliasId=bot["botAliasId"])["botAliasName"] == "live"
+
+
+def test_the_aliass_code_hook_runs_through_the_local_lambda_service(aws: LocalAWS) -> None:
+    # Given the declared bot whose alias names a function of the local Lambda service as its code hook
+    handlers.received.clear()
+    hook = lambda_function(aws, "chat-hook", "lex_hook")
+    bot = hooked_bot(aws, "insight-hooked-chatbot", hook)
+    settings = aws.client("lexv2-models").describe_bot_alias(botId=bot["botId"], botAliasId=bot["botAliasId"])
+    assert settings["botAliasLocaleSettings"]["en_US"]["codeHookSpecification"]["lambdaCodeHook"]["lambdaARN"] == hook
+    # When a user asks for a job's status in one utterance
+    answer = said(
+        aws.client("lexv2-runtime").recognize_text(**bot, sessionId="hooked-1", text=f"is job {JOB} done")
+    )
+    # Then the function ran in this process as the dialog hook, then as the fulfillment hook
+    assert [event["invocationSource"] for event in handlers.received] == ["DialogCodeHook", "FulfillmentCodeHook"]
+    event = handlers.received[-1]
+    assert event["bot"]["id"] == bot["botId"] and event["bot"]["aliasName"] == "live"
+    assert event["sessionState"]["intent"]["slots"]["JobId"]["value"]["interpretedValue"] == JOB
+    # And its answer is what Lex says
+    assert answer["messages"] == [
+        {"content": f"chat-hook fulfilled CheckJobStatus for {JOB}", "contentType": "PlainText"}
+    ]
+    assert answer["sessionState"]["intent"]["state"] == "Fulfilled"
+
+
+def test_a_code_hook_that_fails_or_is_missing_is_a_dependency_failure(aws: LocalAWS) -> None:
+    runtime = aws.client("lexv2-runtime")
+    # Given an alias whose function raises, and an alias without any function
+    failing = hooked_bot(aws, "insight-failing-chatbot", lambda_function(aws, "chat-hook-fails", "broken_lex_hook"))
+    unhooked = hooked_bot(aws, "insight-unhooked-chatbot", None)
+    for bot, message in ((failing, "Received error response from Lambda"), (unhooked, "has no Lambda function")):
+        # When the bot is asked something whose intent enables the code hooks
+        with pytest.raises(ClientError) as error:
+            runtime.recognize_text(**bot, sessionId="hooked-2", text=f"status of {JOB}")
+        # Then Lex's dependency failure comes back, saying why
+        assert code_of(error) == ("DependencyFailedException", 424)
+        assert message in error.value.response["Error"]["Message"]
 
 
 # --- Translate -----------------------------------------------------------------------------

@@ -33,6 +33,22 @@ def test_defaults_without_variables() -> None:
     settings = Settings.from_environment({})
     assert settings.allowed_content_types == DEFAULT_CONTENT_TYPES
     assert settings.detailed_tracing is False
+    assert (settings.chat_bot_id, settings.chat_bot_alias_id, settings.chat_bot_locale) == ("", "", "en_US")
+
+
+def test_the_chat_bot_is_named_by_the_deployment() -> None:
+    settings = Settings.from_environment(
+        {
+            "INSIGHT_CHAT_BOT_ID": "QXYZ12AB3C",
+            "INSIGHT_CHAT_BOT_ALIAS_ID": "TSTALIASID",
+            "INSIGHT_CHAT_BOT_LOCALE": "en_GB",
+        }
+    )
+    assert (settings.chat_bot_id, settings.chat_bot_alias_id, settings.chat_bot_locale) == (
+        "QXYZ12AB3C",
+        "TSTALIASID",
+        "en_GB",
+    )
 
 
 def test_bad_values_are_refused_with_the_variable_named() -> None:

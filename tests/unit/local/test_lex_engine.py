@@ -120,7 +120,9 @@ COFFEE: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def insight() -> lex.Bot:
-    return lex.bot_from_declaration(DECLARATION, "insight")
+    """Insight's bot understanding and asking by itself: its code hooks (the assistant's Lambda
+    function, tested end to end in tests/e2e/test_chat.py) switched off."""
+    return lex.bot_from_declaration(lex.without_code_hooks(DECLARATION), "insight")
 
 
 @pytest.fixture(scope="module")
@@ -397,3 +399,259 @@ def test_unseen_labelled_utterances_are_understood_within_the_benchmarks_budget(
         right += intent(answer)["name"] == item.intent and (item.slot is None or slot(answer, item.slot) == item.value)
     # Then at least 85% get both their intent and their slot value right
     assert right / len(labelled()) >= 0.85
+
+
+# --- code hooks --------------------------------------------------------------------------
+
+HOOKED_BOT = {"id": "BOTID12345", "name": "insight", "version": "1", "aliasId": "ALIAS12345", "aliasName": "live"}
+
+
+class Hook:
+    """A bot alias's code hook: records each Lex V2 event (checked against the contract the
+    assistant's Lambda parses, ``chalicelib.lex.LexEvent``) and answers with ``answer``."""
+
+    def __init__(self, answer: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self.answer = answer
+        self.events: list[dict[str, Any]] = []
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        from chalicelib.lex import LexEvent
+
+        LexEvent.model_validate(event)
+        self.events.append(copy.deepcopy(event))
+        return self.answer(event)
+
+    @property
+    def code_hook(self) -> lex.CodeHook:
+        return lex.CodeHook(invoke=self, bot=HOOKED_BOT)
+
+
+class HookedChat(Chat):
+    def __init__(self, bot: lex.Bot, hook: Hook, runtime: LexRuntime | None = None) -> None:
+        super().__init__(bot, runtime)
+        self.hook = hook
+
+    def say(self, text: str, **fields: Any) -> dict[str, Any]:
+        request = self.request(text=text, **fields)
+        answer = self.runtime.recognize_text(self.bot, self.key, request, self.hook.code_hook)
+        check_shape(answer, LEX.operation_model("RecognizeText").output_shape)
+        return answer
+
+
+def delegate(event: dict[str, Any]) -> dict[str, Any]:
+    return {"sessionState": {**event["sessionState"], "dialogAction": {"type": "Delegate"}}}
+
+
+def close(event: dict[str, Any], state: str, text: str) -> dict[str, Any]:
+    intent = {**event["sessionState"]["intent"], "state": state}
+    return {
+        "sessionState": {**event["sessionState"], "intent": intent, "dialogAction": {"type": "Close"}},
+        "messages": [{"contentType": "PlainText", "content": text}],
+    }
+
+
+@pytest.fixture(scope="module")
+def hooked() -> lex.Bot:
+    """Insight's bot as declared: its intents call the alias's code hook."""
+    return lex.bot_from_declaration(DECLARATION, "insight")
+
+
+def test_the_declared_intents_enable_the_code_hooks(hooked: lex.Bot) -> None:
+    intents = hooked.locales["en_US"].intents
+    for name in ("CheckJobStatus", "GetJobResults", "StartAnalysis"):
+        assert intents[name].dialog_hook and intents[name].fulfillment_hook
+    assert intents["FallbackIntent"].fulfillment_hook and not intents["FallbackIntent"].dialog_hook
+
+
+def test_the_dialog_hook_validates_each_turn_and_the_fulfillment_hook_ends_the_intent(hooked: lex.Bot) -> None:
+    # Given a code hook that refuses one job id, accepts others and tells their status
+    unknown = "ffffffffffffffffffffffffffffffff"
+
+    def answer(event: dict[str, Any]) -> dict[str, Any]:
+        said = (event["sessionState"]["intent"]["slots"].get("JobId") or {}).get("value", {}).get("interpretedValue")
+        if event["invocationSource"] == "FulfillmentCodeHook":
+            return close(event, "Fulfilled", f"Job {said} is running.")
+        if said == unknown:
+            intent = {**event["sessionState"]["intent"], "slots": {"JobId": None}}
+            return {
+                "sessionState": {
+                    "sessionAttributes": {"tries": "1"},
+                    "intent": intent,
+                    "dialogAction": {"type": "ElicitSlot", "slotToElicit": "JobId"},
+                },
+                "messages": [{"contentType": "PlainText", "content": f"There is no job {said}. Which job?"}],
+            }
+        return delegate(event)
+
+    hook = Hook(answer)
+    chat = HookedChat(hooked, hook)
+    # When the user asks without an id, the dialog hook is told what Lex would do next
+    first = chat.say("is my job finished", requestAttributes={"channel": "web"})
+    event = hook.events[-1]
+    assert event["invocationSource"] == "DialogCodeHook" and event["inputTranscript"] == "is my job finished"
+    assert event["bot"] == {**HOOKED_BOT, "localeId": "en_US"} and event["sessionId"] == "session-1"
+    assert event["proposedNextState"]["dialogAction"] == {"type": "ElicitSlot", "slotToElicit": "JobId"}
+    assert event["sessionState"]["intent"] == {
+        "name": "CheckJobStatus",
+        "slots": {"JobId": None},
+        "state": "InProgress",
+        "confirmationState": "None",
+    }
+    assert event["interpretations"][0]["intent"]["name"] == "CheckJobStatus"
+    assert isinstance(event["interpretations"][0]["nluConfidence"], float)
+    assert event["requestAttributes"] == {"channel": "web"}
+    # and as it delegates, Lex asks for the id with the slot's prompt
+    assert first["sessionState"]["dialogAction"] == {"type": "ElicitSlot", "slotToElicit": "JobId"}
+    assert first["messages"][0]["content"] == "Which job? Please give me its job id."
+    # When the id given is refused by the hook, it is asked again with the hook's message and attributes
+    second = chat.say(unknown)
+    assert hook.events[-1]["sessionState"]["intent"]["slots"]["JobId"]["value"]["interpretedValue"] == unknown
+    assert "proposedNextState" not in hook.events[-1]
+    assert second["messages"] == [{"content": f"There is no job {unknown}. Which job?", "contentType": "PlainText"}]
+    assert second["sessionState"]["dialogAction"] == {"type": "ElicitSlot", "slotToElicit": "JobId"}
+    assert second["sessionState"]["sessionAttributes"] == {"tries": "1"}
+    # When a good id is given, the dialog hook delegates and the fulfillment hook answers
+    third = chat.say(JOB)
+    assert [e["invocationSource"] for e in hook.events[-2:]] == ["DialogCodeHook", "FulfillmentCodeHook"]
+    assert hook.events[-1]["sessionState"]["intent"]["state"] == "ReadyForFulfillment"
+    assert hook.events[-1]["sessionState"]["sessionAttributes"] == {"tries": "1"}
+    assert third["messages"] == [{"content": f"Job {JOB} is running.", "contentType": "PlainText"}]
+    assert intent(third)["state"] == "Fulfilled" and slot(third, "JobId") == JOB
+    assert third["sessionState"]["dialogAction"] == {"type": "Close"}
+
+
+def test_the_fallback_intents_fulfillment_hook_answers_what_was_not_understood(hooked: lex.Bot) -> None:
+    hook = Hook(lambda event: close(event, "Fulfilled", f"You said: {event['inputTranscript']}"))
+    answer = HookedChat(hooked, hook).say("order a taxi to the airport")
+    assert hook.events[-1]["invocationSource"] == "FulfillmentCodeHook"
+    assert hook.events[-1]["sessionState"]["intent"]["name"] == "FallbackIntent"
+    assert hook.events[-1]["interpretations"][0] == {
+        "intent": {"name": "FallbackIntent", "slots": {}, "state": "InProgress", "confirmationState": "None"},
+        "interpretationSource": "Lex",
+    }
+    assert answer["messages"] == [{"content": "You said: order a taxi to the airport", "contentType": "PlainText"}]
+    assert intent(answer)["name"] == "FallbackIntent" and intent(answer)["state"] == "Fulfilled"
+
+
+def confirming(coffee_declaration: dict[str, Any]) -> lex.Bot:
+    declaration = copy.deepcopy(coffee_declaration)
+    declaration["BotLocales"][0]["Intents"][0]["DialogCodeHook"] = {"Enabled": True}
+    return lex.bot_from_declaration(declaration, "coffee")
+
+
+@pytest.mark.parametrize(
+    ("reply", "confirmation", "state"),
+    [("yes please", "Confirmed", "ReadyForFulfillment"), ("no thanks", "Denied", "Failed")],
+)
+def test_a_hooks_confirm_intent_takes_a_yes_or_a_no(reply: str, confirmation: str, state: str) -> None:
+    # Given a dialog hook that asks to confirm an order once it is complete
+    def answer(event: dict[str, Any]) -> dict[str, Any]:
+        current = event["sessionState"]["intent"]
+        complete = all(current["slots"].get(name) for name in ("Drink", "Size"))
+        if complete and current["confirmationState"] == "None":
+            return {
+                "sessionState": {**event["sessionState"], "dialogAction": {"type": "ConfirmIntent"}},
+                "messages": [{"contentType": "PlainText", "content": "A large latte, is that right?"}],
+            }
+        return delegate(event)
+
+    hook = Hook(answer)
+    chat = HookedChat(confirming(COFFEE), hook)
+    asked = chat.say("a large latte please")
+    assert asked["sessionState"]["dialogAction"] == {"type": "ConfirmIntent"}
+    assert asked["messages"][0]["content"] == "A large latte, is that right?"
+    # Something that is neither yes nor no asks again
+    assert chat.say("hmm")["sessionState"]["dialogAction"] == {"type": "ConfirmIntent"}
+    # When the user answers, the hook is called again with the confirmation
+    done = chat.say(reply)
+    assert hook.events[-1]["sessionState"]["intent"]["confirmationState"] == confirmation
+    assert intent(done)["confirmationState"] == confirmation and intent(done)["state"] == state
+    assert done["sessionState"]["dialogAction"] == {"type": "Close"}
+
+
+def test_a_hooks_elicit_intent_starts_over(hooked: lex.Bot) -> None:
+    def answer(event: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "sessionState": {"dialogAction": {"type": "ElicitIntent"}},
+            "messages": [{"contentType": "PlainText", "content": "What else can I do for you?"}],
+        }
+
+    chat = HookedChat(hooked, Hook(answer))
+    asked = chat.say("start an analysis")
+    assert asked["sessionState"]["dialogAction"] == {"type": "ElicitIntent"} and "intent" not in asked["sessionState"]
+    assert asked["messages"][0]["content"] == "What else can I do for you?"
+
+
+@pytest.mark.parametrize(
+    ("response", "why"),
+    [
+        ([], "not a JSON object"),
+        ({"messages": []}, "sessionState is required"),
+        ({"sessionState": {"dialogAction": {"type": "Dance"}}}, "dialogAction.type"),
+        ({"sessionState": {"dialogAction": {"type": "Close"}}}, "intent with a name is required"),
+        (
+            {"sessionState": {"dialogAction": {"type": "Close"}, "intent": {"name": "CheckJobStatus"}}},
+            "state is required",
+        ),
+        (
+            {"sessionState": {"dialogAction": {"type": "Close"}, "intent": {"name": "OrderPizza", "state": "Failed"}}},
+            "not defined",
+        ),
+        (
+            {
+                "sessionState": {
+                    "dialogAction": {"type": "ElicitSlot", "slotToElicit": "Colour"},
+                    "intent": {"name": "CheckJobStatus", "slots": {"JobId": None}},
+                }
+            },
+            "not a slot",
+        ),
+        (
+            {
+                "sessionState": {
+                    "dialogAction": {"type": "Delegate"},
+                    "intent": {"name": "CheckJobStatus", "slots": {"JobId": {"value": {"interpretedValue": 7}}}},
+                }
+            },
+            "interpretedValue",
+        ),
+        (
+            {"sessionState": {"dialogAction": {"type": "ConfirmIntent"}, "intent": {"name": "CheckJobStatus"}}},
+            "messages",
+        ),
+        ({"sessionState": {"dialogAction": {"type": "Delegate"}, "sessionAttributes": {"n": 1}}}, "sessionAttributes"),
+        (
+            {
+                "sessionState": {"dialogAction": {"type": "Delegate"}},
+                "messages": [{"contentType": "Hologram", "content": "hi"}],
+            },
+            "contentType",
+        ),
+    ],
+)
+def test_a_response_lex_would_refuse_fails_the_turn_and_keeps_the_session(
+    hooked: lex.Bot, response: Any, why: str
+) -> None:
+    runtime = LexRuntime()
+    chat = HookedChat(hooked, Hook(delegate), runtime)
+    before = chat.say("is my job finished")
+    chat.hook.answer = lambda event: response
+    with pytest.raises(LexError) as error:
+        chat.say(JOB)
+    assert error.value.code == "DependencyFailedException"
+    assert error.value.message.startswith("Invalid Lambda Response") and why in error.value.message
+    # the session is as the last good turn left it: the id is still being asked for
+    assert runtime.get_session(hooked, KEY, chat.request())["sessionState"] == before["sessionState"]
+
+
+def test_a_hook_that_fails_fails_the_turn_and_keeps_the_session(hooked: lex.Bot) -> None:
+    def failing(event: dict[str, Any]) -> dict[str, Any]:
+        raise LexError("DependencyFailedException", "Invalid Lambda Response: Received error response from Lambda")
+
+    runtime = LexRuntime()
+    chat = HookedChat(hooked, Hook(delegate), runtime)
+    before = chat.say("start an analysis")
+    chat.hook.answer = failing
+    with pytest.raises(LexError, match="Received error response"):
+        chat.say("the file is report.pdf")
+    assert runtime.get_session(hooked, KEY, chat.request())["sessionState"] == before["sessionState"]
