@@ -1,11 +1,14 @@
-"""Local end to end: seconds from upload to SUCCEEDED for each sample document, split into
+"""Local end to end: seconds from upload to SUCCEEDED for each sample (documents, an image, a
+voicemail translated and summed up aloud), split into
 the offline AI engines' own time and the runtime's overhead (API, S3, events, Step
-Functions, Lambdas, DynamoDB). Samples run one at a time so the split is exact."""
+Functions, Lambdas, DynamoDB). Samples run one at a time so the split is exact, except where a
+workflow runs engines in parallel (the image's four analyses), where it is not made."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from insight_local.__main__ import call, submit
 from insight_local.ai.services import engine_clock
@@ -13,7 +16,13 @@ from insight_local.runtime import Runtime
 from insight_local.server import free_port
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-DOCUMENTS = ("invoice.pdf", "report.pdf")
+#: Each sample with what its upload asks for beyond the file.
+SAMPLED: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("invoice.pdf", {}),
+    ("report.pdf", {}),
+    ("astronaut.jpg", {}),
+    ("voicemail.mp3", {"translate_to": ["es"], "spoken_summary": True}),
+)
 
 
 def main() -> None:
@@ -24,17 +33,18 @@ def main() -> None:
         warm = submit(base, SAMPLES / "invoice.pdf", quiet=True)
         wait(base, warm)
         print("local end to end (upload to SUCCEEDED):")
-        for name in DOCUMENTS:
+        for name, fields in SAMPLED:
             engines_before = engine_clock.seconds
             started = time.perf_counter()
-            job_id = submit(base, SAMPLES / name, quiet=True)
+            job_id = submit(base, SAMPLES / name, quiet=True, **fields)
             status = wait(base, job_id)
             total = time.perf_counter() - started
             engines = engine_clock.seconds - engines_before
-            print(
-                f"  {name:<14} {status:<9} {total:6.2f} s = AI engines {engines:5.2f} s "
-                f"+ runtime overhead {total - engines:5.2f} s"
-            )
+            if engines <= total:
+                split = f"= AI engines {engines:5.2f} s + runtime overhead {total - engines:5.2f} s"
+            else:  # parallel branches (the image's analyses): their engine times overlap
+                split = f"(AI engines {engines:5.2f} s summed over parallel branches: no exact split)"
+            print(f"  {name:<14} {status:<9} {total:6.2f} s {split}")
     finally:
         runtime.stop()
 

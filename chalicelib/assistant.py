@@ -31,7 +31,17 @@ from chalicelib.lex import (
     SessionState,
     Slot,
 )
-from chalicelib.models import AnalysisOutcome, AnalysisStart, Job, JobStatus, JobStep
+from chalicelib.models import (
+    AnalysisOutcome,
+    AnalysisStart,
+    DocumentSummary,
+    ImageSummary,
+    Job,
+    JobStatus,
+    JobStep,
+    MediaSummary,
+    TextSummary,
+)
 from chalicelib.observability import logger, metrics
 
 #: Session attributes the assistant keeps: the job the conversation is about, and how many
@@ -52,7 +62,11 @@ STEPS = {
     JobStep.QUEUED: "queued",
     JobStep.VALIDATING: "checking the file",
     JobStep.EXTRACTING_TEXT: "reading the text",
+    JobStep.ANALYZING_IMAGE: "analysing the image",
+    JobStep.TRANSCRIBING: "transcribing the speech",
     JobStep.ANALYZING_TEXT: "analysing the text",
+    JobStep.TRANSLATING: "translating the transcript",
+    JobStep.SPEAKING_SUMMARY: "reading the summary aloud",
     JobStep.WRITING_RESULTS: "writing the results",
     JobStep.DONE: "done",
 }
@@ -265,22 +279,26 @@ def describe(job: Job) -> str:
     if job.status is JobStatus.RUNNING:
         return f"{name} is running: {STEPS.get(job.step, job.step.value)} (since {_when(job.updated_at)})."
     if job.status is JobStatus.SUCCEEDED:
-        pages = f" {job.summary.pages} page(s) read." if job.summary else ""
-        return f"{name} succeeded at {_when(job.finished_at)}.{pages} Ask me for its results."
+        return f"{name} succeeded at {_when(job.finished_at)}.{_extent(job)} Ask me for its results."
     if job.status is JobStatus.FAILED:
         error = f" {job.error.type}: {job.error.reason}" if job.error else ""
         return f"{name} failed at {_when(job.finished_at)}.{error}".rstrip(".") + "."
     return f"{name} expired at {_when(job.finished_at)}: no file was uploaded with its form."
 
 
-def summarise(job: Job, results_url: str | None) -> list[str]:
-    """A succeeded job's summary, as messages within Lex's length limit."""
+def _extent(job: Job) -> str:
+    """How much of the file was analysed, in words: pages, pixels, seconds."""
     summary = job.summary
-    assert summary is not None
-    first = (
-        f"Job {job.job_id} ({job.file_name}): {summary.pages} page(s), {summary.characters} characters, "
-        f"language {summary.language or 'not detected'}, sentiment {summary.sentiment or 'not analysed'}."
-    )
+    if isinstance(summary, DocumentSummary):
+        return f" {summary.pages} page(s) read."
+    if isinstance(summary, ImageSummary):
+        return f" A {summary.width} x {summary.height} image analysed."
+    if isinstance(summary, MediaSummary) and summary.duration_seconds:
+        return f" {summary.duration_seconds:.0f} seconds transcribed."
+    return ""
+
+
+def _text_findings(summary: TextSummary) -> str:
     found = []
     if summary.entities:
         found.append("Entities: " + ", ".join(f"{e.count} {e.type}" for e in summary.entities) + ".")
@@ -291,7 +309,36 @@ def summarise(job: Job, results_url: str | None) -> list[str]:
         if summary.pii_entities
         else "No personal data found."
     )
-    messages = [first, " ".join(found)]
+    return " ".join(found)
+
+
+def summarise(job: Job, results_url: str | None) -> list[str]:
+    """A succeeded job's summary, as messages within Lex's length limit."""
+    summary = job.summary
+    assert summary is not None
+    name = f"Job {job.job_id} ({job.file_name})"
+    if isinstance(summary, ImageSummary):
+        moderation = (
+            ", ".join(summary.moderation.labels) or "nothing flagged"
+            if summary.moderation.status == "checked"
+            else "not available"
+        )
+        messages = [
+            f"{name}: a {summary.width} x {summary.height} image, {summary.faces} face(s), labels "
+            f"{', '.join(summary.labels) or 'none'}.",
+            f"Text read: {' | '.join(summary.text) or 'none'}. Moderation: {moderation}.",
+        ]
+    else:
+        read = (
+            f"{summary.pages} page(s)"
+            if isinstance(summary, DocumentSummary)
+            else f"{summary.duration_seconds or 0:.0f} seconds of speech"
+        )
+        first = (
+            f"{name}: {read}, {summary.characters} characters, "
+            f"language {summary.language or 'not detected'}, sentiment {summary.sentiment or 'not analysed'}."
+        )
+        messages = [first, _text_findings(summary)]
     if results_url:
         messages.append(f"All the results: {results_url}")
     return messages

@@ -49,6 +49,14 @@ class InvalidDocument(InsightError):
     """The uploaded object is not a document Insight can analyse (type, size, pages, damage)."""
 
 
+class InvalidImage(InsightError):
+    """The uploaded object is not an image Insight can analyse (type, size, dimensions, damage)."""
+
+
+class InvalidMedia(InsightError):
+    """The uploaded object is not audio or video Insight can transcribe (type, size, duration, damage)."""
+
+
 class ServiceThrottled(InsightError):
     """An AWS service refused the call for rate; the workflow retries it with backoff."""
 
@@ -63,6 +71,19 @@ class UnsupportedLanguage(InsightError):
 
 class AnalysisFailed(InsightError):
     """An AI service could not analyse the input; not worth retrying."""
+
+
+class AnalysisUnavailable(InsightError):
+    """A service cannot give this analysis here (not permitted, not offered for a language
+    pair, not available offline): the job records it as unavailable, with why, and goes on."""
+
+
+class TranscriptionFailed(AnalysisFailed):
+    """Transcribe ended the job FAILED (media it cannot read, no audio, ...)."""
+
+
+class SpeechSynthesisFailed(AnalysisFailed):
+    """Polly ended a speech synthesis task failed."""
 
 
 THROTTLING_CODES = frozenset(

@@ -16,10 +16,10 @@ def get_job(job_id: str) -> JobView:
     if not JOB_ID.fullmatch(job_id):
         raise NotFound(f"no job with id {job_id[:64]!r}: job ids are 32 hexadecimal characters")
     job = services.jobs_table().get(job_id)
-    results_url = None
-    if job.results is not None:
-        results_url = services.storage().presigned_get(job.results, get_settings().results_url_expiry_seconds)
-    return JobView(job=job, results_url=results_url)
+    expiry = get_settings().results_url_expiry_seconds
+    storage = services.storage()
+    downloads = {name: storage.presigned_get(ref, expiry) for name, ref in job.files().items()}
+    return JobView(job=job, results_url=downloads.get("results"), downloads=downloads)
 
 
 def list_jobs(query: ListJobsQuery) -> JobPage:

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 FILE_NAME_PATTERN = re.compile(r"^[\w\-. ()\[\]+,@&=]+$")
+#: A language code as Translate names them: ``es``, ``fr-CA``, ``zh-TW``.
+LANGUAGE_CODE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 
 
 class Model(BaseModel):
@@ -47,12 +49,40 @@ class ObjectRef(Model):
 # --- uploads -------------------------------------------------------------------------
 
 
+class JobKind(StrEnum):
+    """Which workflow analyses a job's file."""
+
+    DOCUMENT = "DOCUMENT"  # text: Textract, then Comprehend
+    IMAGE = "IMAGE"  # Rekognition: labels, text, faces, moderation; a thumbnail
+    MEDIA = "MEDIA"  # audio or video: Transcribe, then Comprehend; translations, a spoken summary
+
+
+class JobOptions(Model):
+    """What an upload asked for beyond the analysis itself (audio and video only)."""
+
+    translate_to: list[str] = Field(default=[], description="Languages the transcript is translated into.")
+    spoken_summary: bool = Field(default=False, description="Whether Polly reads a summary aloud (an MP3).")
+
+
 class UploadRequest(Model):
     """What a client says about the file it is about to upload."""
 
     file_name: Annotated[str, Field(min_length=1, max_length=255, examples=["invoice.pdf"])]
     content_type: Annotated[str, Field(min_length=3, max_length=127, examples=["application/pdf"])]
     size: Annotated[int, Field(gt=0, description="Size of the file in bytes.")]
+    kind: JobKind | None = Field(
+        default=None,
+        description="The analysis to run. By default it follows the content type: images (JPEG, PNG, WebP) run "
+        "the image workflow, audio and video the media workflow, PDF and TIFF the document workflow. "
+        "DOCUMENT reads a photographed or scanned page (JPEG, PNG) as a document instead.",
+    )
+    translate_to: list[Annotated[str, Field(pattern=LANGUAGE_CODE_PATTERN)]] = Field(
+        default=[],
+        max_length=20,
+        description="Audio and video: translate the transcript into these languages (Translate's codes).",
+        examples=[["es"]],
+    )
+    spoken_summary: bool = Field(default=False, description="Audio and video: a summary spoken by Polly (MP3).")
     callback_url: Annotated[
         str | None,
         Field(
@@ -96,6 +126,16 @@ class UploadRequest(Model):
     def lower_content_type(cls, value: str) -> str:
         return value.strip().lower()
 
+    @field_validator("translate_to")
+    @classmethod
+    def distinct_languages(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("translate_to names a language more than once")
+        return value
+
+    def options(self) -> JobOptions:
+        return JobOptions(translate_to=self.translate_to, spoken_summary=self.spoken_summary)
+
 
 class PresignedPost(Model):
     """An S3 presigned POST: send ``fields`` and then the file as multipart form data to ``url``."""
@@ -127,16 +167,16 @@ class JobStatus(StrEnum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.EXPIRED)
 
 
-class JobKind(StrEnum):
-    DOCUMENT = "DOCUMENT"
-
-
 class JobStep(StrEnum):
     UPLOADING = "uploading"
     QUEUED = "queued"
     VALIDATING = "validating"
     EXTRACTING_TEXT = "extracting_text"
+    ANALYZING_IMAGE = "analyzing_image"
+    TRANSCRIBING = "transcribing"
     ANALYZING_TEXT = "analyzing_text"
+    TRANSLATING = "translating"
+    SPEAKING_SUMMARY = "speaking_summary"
     WRITING_RESULTS = "writing_results"
     DONE = "done"
 
@@ -151,16 +191,58 @@ class EntityCount(Model):
     count: int
 
 
-class DocumentSummary(Model):
-    """The headline of a document's analysis, kept on the job record."""
+class TextSummary(Model):
+    """The headline of a text's analysis by Comprehend."""
 
-    pages: int
     characters: int
     language: str | None = None
     sentiment: str | None = None
     entities: list[EntityCount] = []
     key_phrases: list[str] = Field(default=[], description="The highest scoring key phrases.")
     pii_entities: list[EntityCount] = []
+
+
+class DocumentSummary(TextSummary):
+    """The headline of a document's analysis, kept on the job record."""
+
+    pages: int
+
+
+class ModerationSummary(Model):
+    status: Literal["checked", "unavailable"] = Field(
+        description="unavailable: Rekognition could not check the image here (the reason says why); "
+        "it is not called safe."
+    )
+    labels: list[str] = []
+    reason: str | None = None
+
+
+class ImageSummary(Model):
+    """The headline of an image's analysis, kept on the job record."""
+
+    media_type: str
+    width: int
+    height: int
+    labels: list[str] = Field(default=[], description="Label names, most confident first.")
+    faces: int = 0
+    text: list[str] = Field(default=[], description="Lines of text read in the image.")
+    moderation: ModerationSummary
+    thumbnail: ObjectRef
+
+
+class TranslationSummary(Model):
+    language: str
+    status: Literal["translated", "unavailable"]
+    reason: str | None = None
+
+
+class MediaSummary(TextSummary):
+    """The headline of an audio or video file's transcript and its analysis."""
+
+    duration_seconds: float | None = Field(default=None, description="From the file's headers, when they say.")
+    redacted_pii: int = Field(default=0, description="PII entities replaced in the redacted transcript.")
+    translations: list[TranslationSummary] = []
+    spoken_summary: ObjectRef | None = None
 
 
 class JobOrigin(Model):
@@ -201,7 +283,8 @@ class Job(Model):
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None = None
-    summary: DocumentSummary | None = None
+    options: JobOptions | None = None
+    summary: DocumentSummary | ImageSummary | MediaSummary | None = None
     results: ObjectRef | None = None
     error: JobError | None = None
     origin: JobOrigin | None = None
@@ -209,6 +292,17 @@ class Job(Model):
     retry_of: str | None = Field(
         default=None, description="The failed job whose upload this job analyses again (started from the chat)."
     )
+
+    def files(self) -> dict[str, ObjectRef]:
+        """What the job wrote that a client downloads: the results, a thumbnail, a spoken summary."""
+        found: dict[str, ObjectRef] = {}
+        if self.results is not None:
+            found["results"] = self.results
+        if isinstance(self.summary, ImageSummary):
+            found["thumbnail"] = self.summary.thumbnail
+        if isinstance(self.summary, MediaSummary) and self.summary.spoken_summary is not None:
+            found["spoken_summary"] = self.summary.spoken_summary
+        return found
 
 
 class JobStateChange(Model):
@@ -239,10 +333,13 @@ class JobStateChange(Model):
 
 
 class JobView(Model):
-    """A job as the API shows it: the record plus a link to its results."""
+    """A job as the API shows it: the record plus links to what it wrote."""
 
     job: Job
     results_url: str | None = Field(default=None, description="A presigned GET of the results document.")
+    downloads: dict[str, str] = Field(
+        default={}, description="Presigned GETs of the job's files: results, thumbnail, spoken_summary."
+    )
 
 
 class JobPage(Model):
@@ -474,3 +571,222 @@ class FinishedDocument(Model):
     info: DocumentInfo
     extraction: ExtractedText
     analysis: TextAnalysis
+
+
+# --- the image workflow's state ----------------------------------------------------------
+
+
+class ImageExecution(Model):
+    """The input of the image workflow: which job, and where its upload is."""
+
+    job_id: str
+    image: ObjectRef
+
+
+class ImageInfo(Model):
+    """The upload as validated, and the image Rekognition analyses (the upload, or a copy)."""
+
+    media_type: str
+    size: int
+    width: int = Field(description="Width of the analysed image, in pixels.")
+    height: int
+    analysed: ObjectRef
+    analysed_type: str
+    changes: list[str] = Field(default=[], description="What the analysed copy changed: converted, scaled...")
+
+
+class ImageFeature(StrEnum):
+    LABELS = "labels"
+    TEXT = "text"
+    FACES = "faces"
+    MODERATION = "moderation"
+
+
+class ImageFeatureRequest(Model):
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    feature: ImageFeature
+    info: ImageInfo
+
+
+class ImageFeatureResult(Model):
+    """One analysis of the image, written to S3; ``unavailable`` when the service could not
+    give it here, with why."""
+
+    feature: ImageFeature
+    status: Literal["available", "unavailable"]
+    result: ObjectRef | None = None
+    reason: str | None = None
+
+
+class ThumbnailRequest(Model):
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    info: ImageInfo
+
+
+class Thumbnail(Model):
+    thumbnail: ObjectRef
+    width: int
+    height: int
+
+
+class ImageAnalyses(Model):
+    labels: ImageFeatureResult
+    text: ImageFeatureResult
+    faces: ImageFeatureResult
+    moderation: ImageFeatureResult
+    thumbnail: Thumbnail
+
+
+class FinishedImage(Model):
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    image: ObjectRef
+    info: ImageInfo
+    analyses: ImageAnalyses
+
+
+# --- the media workflow's state ----------------------------------------------------------
+
+
+class MediaExecution(Model):
+    """The input of the media workflow: which job, where its upload is, what it asked for."""
+
+    job_id: str
+    media: ObjectRef
+    file_name: str | None = None
+    options: JobOptions = JobOptions()
+
+
+class TranscriptionWait(Model):
+    """How long the transcription step waits (``TimeoutSecondsPath``) and how long it waits
+    for each heartbeat (``HeartbeatSecondsPath``): set from the media's duration."""
+
+    timeout_seconds: int = Field(gt=0)
+    heartbeat_seconds: int = Field(gt=0)
+
+
+class MediaInfo(Model):
+    media_type: str
+    format: str = Field(description="Transcribe's MediaFormat: mp3, mp4, wav, flac, ogg, webm.")
+    size: int
+    duration_seconds: float | None = None
+    wait: TranscriptionWait
+
+
+class TranscriptionStart(Model):
+    """The input of the step that starts the transcription and waits for it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    media: ObjectRef
+    info: MediaInfo
+    task_token: str
+
+
+class TranscriptionStateChange(Model):
+    """The detail of Transcribe's "Transcribe Job State Change" event."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    TranscriptionJobName: str
+    TranscriptionJobStatus: str
+
+
+class TranscriptText(Model):
+    """Where the transcript was written (text and timed segments), and how much there is."""
+
+    transcript: ObjectRef
+    characters: int
+    language_code: str | None = None
+
+
+class TranscriptAnalysisRequest(Model):
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    file_name: str | None = None
+    info: MediaInfo
+    transcript: TranscriptText
+
+
+class SpokenSummaryText(Model):
+    text: ObjectRef
+    characters: int
+    long: bool = Field(default=False, description="Read by a Polly synthesis task rather than at once.")
+
+
+class TranscriptAnalysis(Model):
+    analysis: ObjectRef
+    redacted: ObjectRef
+    redacted_pii: int
+    summary: TextSummary
+    spoken: SpokenSummaryText
+
+
+class TranslationRequest(Model):
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    language: Annotated[str, Field(pattern=LANGUAGE_CODE_PATTERN)]
+    transcript: TranscriptText
+    source_language: str | None = None
+
+
+class Translation(Model):
+    language: str
+    status: Literal["translated", "unavailable"]
+    translation: ObjectRef | None = None
+    reason: str | None = None
+
+
+class SpeechRequest(Model):
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    spoken: SpokenSummaryText
+    task_token: str | None = None
+
+
+class SpokenSummary(Model):
+    audio: ObjectRef
+    characters: int
+    voice: str
+
+
+class SpeechSynthesisCompleted(Model):
+    """Polly's notification that a speech synthesis task ended, as published to its SNS topic."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    taskId: str
+    taskStatus: str
+    outputUri: str
+    requestCharacters: int = 0
+    taskStatusReason: str | None = None
+
+
+class FinishedMedia(Model):
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    job_id: str
+    media: ObjectRef
+    options: JobOptions = JobOptions()
+    info: MediaInfo
+    transcript: TranscriptText
+    analysis: TranscriptAnalysis
+    translations: list[Translation] = []
+    speech: SpokenSummary | None = None
+
+
+class TranscriptionsWatched(Model):
+    """What one run of the transcription watch did."""
+
+    heartbeats: list[str] = Field(default=[], description="Jobs whose wait was told that Transcribe still works.")
+    finished: list[str] = Field(default=[], description="Jobs whose end was found here (its event was lost).")
+    lost: list[str] = Field(default=[], description="Jobs whose transcription job Transcribe no longer knows.")

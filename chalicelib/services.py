@@ -18,10 +18,14 @@ if TYPE_CHECKING:
     from chalicelib.adapters.comprehend import Comprehend
     from chalicelib.adapters.events import EventBus
     from chalicelib.adapters.jobs_table import JobsTable
+    from chalicelib.adapters.polly import Polly
     from chalicelib.adapters.queues import Queues
+    from chalicelib.adapters.rekognition import Rekognition
     from chalicelib.adapters.secrets import Secrets
     from chalicelib.adapters.storage import Storage
     from chalicelib.adapters.textract import Textract
+    from chalicelib.adapters.transcribe import Transcribe
+    from chalicelib.adapters.translate import Translate
     from chalicelib.adapters.workflows import Workflows
 
 
@@ -87,6 +91,34 @@ def comprehend() -> Comprehend:
 
 
 @lru_cache(maxsize=1)
+def rekognition() -> Rekognition:
+    from chalicelib.adapters.rekognition import Rekognition
+
+    return Rekognition(aws("rekognition"))
+
+
+@lru_cache(maxsize=1)
+def transcribe() -> Transcribe:
+    from chalicelib.adapters.transcribe import Transcribe
+
+    return Transcribe(aws("transcribe"))
+
+
+@lru_cache(maxsize=1)
+def translate() -> Translate:
+    from chalicelib.adapters.translate import Translate
+
+    return Translate(aws("translate"))
+
+
+@lru_cache(maxsize=1)
+def polly() -> Polly:
+    from chalicelib.adapters.polly import Polly
+
+    return Polly(aws("polly"))
+
+
+@lru_cache(maxsize=1)
 def chatbot() -> Chatbot:
     from chalicelib.adapters.chatbot import Chatbot
 
@@ -107,6 +139,10 @@ def reset() -> None:
         workflows,
         textract,
         comprehend,
+        rekognition,
+        transcribe,
+        translate,
+        polly,
         chatbot,
         aws,
         get_settings,

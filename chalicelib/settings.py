@@ -10,11 +10,32 @@ from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: What each kind of job accepts (``content_type`` at ``POST /uploads``). JPEG and PNG are
+#: both: a photo runs the image workflow unless the upload asks for ``kind: DOCUMENT`` (a
+#: scanned page, read by OCR).
 DEFAULT_CONTENT_TYPES = (
     "application/pdf",
     "image/png",
     "image/jpeg",
     "image/tiff",
+)
+DEFAULT_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+#: Transcribe's media formats (mp3, mp4, wav, flac, ogg, webm) under their usual names.
+DEFAULT_MEDIA_TYPES = (
+    "audio/mpeg",
+    "audio/mp3",
+    "audio/mp4",
+    "audio/x-m4a",
+    "video/mp4",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/wave",
+    "audio/flac",
+    "audio/x-flac",
+    "audio/ogg",
+    "video/ogg",
+    "audio/webm",
+    "video/webm",
 )
 
 PREFIX = "INSIGHT_"
@@ -98,11 +119,44 @@ class Settings(BaseModel):
     results_bucket: str = "insight-results"
     jobs_table: str = "insight-jobs"
     document_workflow_arn: str = ""
+    image_workflow_arn: str = ""
+    media_workflow_arn: str = ""
     text_detection_topic_arn: str = ""
     text_detection_role_arn: str = ""
+    speech_synthesis_topic_arn: str = ""
 
+    #: The content types of documents (the document workflow), images and audio or video.
     allowed_content_types: tuple[str, ...] = DEFAULT_CONTENT_TYPES
+    image_content_types: tuple[str, ...] = DEFAULT_IMAGE_TYPES
+    media_content_types: tuple[str, ...] = DEFAULT_MEDIA_TYPES
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    #: Audio and video: Transcribe takes files up to 2 GB and 4 hours.
+    max_media_bytes: int = Field(default=2 * 1000**3, gt=0)
+    max_media_seconds: int = Field(default=4 * 3600, gt=0)
+    #: Images: the analysed copy's longer side (a larger image is scaled down to it; Rekognition
+    #: takes up to 10,000 pixels a side and 15 MB from S3), the most pixels decoded, the thumbnail's side.
+    image_analysis_side: int = Field(default=4096, ge=80, le=10_000)
+    max_image_pixels: int = Field(default=100_000_000, gt=0)
+    thumbnail_side: int = Field(default=256, ge=16, le=1024)
+    #: Transcribe's language: one code, or several to let Transcribe identify which.
+    transcription_languages: tuple[str, ...] = ("en-US",)
+    #: How long the media workflow waits for Transcribe: ``transcription_base_seconds`` plus
+    #: ``transcription_seconds_per_media_second`` for every second of the media (the longest
+    #: media allowed when its duration cannot be read). While Transcribe works, the scheduled
+    #: watch (``media_workflow.watch_transcriptions``, every 5 minutes) sends the waiting step a
+    #: heartbeat; a wait that gets none for ``transcription_heartbeat_seconds`` fails.
+    transcription_base_seconds: int = Field(default=900, gt=0)
+    transcription_seconds_per_media_second: float = Field(default=2.0, gt=0)
+    transcription_heartbeat_seconds: int = Field(default=1200, gt=0)
+    #: Languages one upload may ask its transcript to be translated into.
+    max_translations: int = Field(default=5, ge=0, le=20)
+    #: The spoken summary: Polly's voice, and how many of the transcript's sentences it reads.
+    speech_voice: str = "Joanna"
+    spoken_summary_sentences: int = Field(default=3, ge=0, le=20)
+    #: A spoken summary longer than this many characters is read by a Polly synthesis task
+    #: (StartSpeechSynthesisTask, written to S3, its end announced on SNS) instead of at once
+    #: by SynthesizeSpeech, which takes at most 3,000.
+    speech_task_characters: int = Field(default=3000, ge=1, le=3000)
     max_pages: int = Field(default=100, gt=0)
     upload_url_expiry_seconds: int = Field(default=900, gt=0, le=7 * 24 * 3600)
     results_url_expiry_seconds: int = Field(default=3600, gt=0, le=7 * 24 * 3600)

@@ -22,7 +22,7 @@ from chalicelib.adapters.comprehend import (
     Comprehend,
 )
 from chalicelib.errors import UnsupportedLanguage
-from chalicelib.models import DocumentSummary, EntityCount
+from chalicelib.models import DocumentSummary, EntityCount, TextSummary
 
 SENTENCE_ENDS = ".!?\n"
 TOP_KEY_PHRASES = 10
@@ -146,7 +146,9 @@ def analyse_text(comprehend: Comprehend, text: str) -> dict[str, Any]:
     return analysis
 
 
-def summarise(analysis: dict[str, Any], pages: int, characters: int) -> DocumentSummary:
+def summarise_text(analysis: dict[str, Any], characters: int) -> TextSummary:
+    """The headline of an analysis: language, sentiment, entity counts by type, the top key phrases."""
+
     def counts(items: list[dict[str, Any]]) -> list[EntityCount]:
         by_type = Counter(item["Type"] for item in items)
         return [EntityCount(type=name, count=count) for name, count in sorted(by_type.items())]
@@ -158,8 +160,7 @@ def summarise(analysis: dict[str, Any], pages: int, characters: int) -> Document
         if len(phrases) == TOP_KEY_PHRASES:
             break
     sentiment = analysis["sentiment"]
-    return DocumentSummary(
-        pages=pages,
+    return TextSummary(
         characters=characters,
         language=analysis["language"],
         sentiment=sentiment["Sentiment"] if sentiment else None,
@@ -167,3 +168,27 @@ def summarise(analysis: dict[str, Any], pages: int, characters: int) -> Document
         key_phrases=phrases,
         pii_entities=counts(analysis["pii_entities"]),
     )
+
+
+def summarise(analysis: dict[str, Any], pages: int, characters: int) -> DocumentSummary:
+    return DocumentSummary(pages=pages, **summarise_text(analysis, characters).model_dump())
+
+
+def redact(text: str, entities: list[dict[str, Any]]) -> str:
+    """``text`` with each entity's span (``BeginOffset``..``EndOffset``) replaced by ``[TYPE]``.
+    Overlapping spans are redacted as one, named by the first."""
+    spans = sorted(
+        ((int(e["BeginOffset"]), int(e["EndOffset"]), str(e["Type"])) for e in entities if "BeginOffset" in e),
+        key=lambda span: (span[0], -span[1]),
+    )
+    pieces: list[str] = []
+    position = 0
+    for begin, end, kind in spans:
+        if begin < position:  # overlaps the span redacted before: it grows to cover both
+            position = max(position, end)
+            continue
+        pieces.append(text[position:begin])
+        pieces.append(f"[{kind}]")
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)

@@ -16,6 +16,8 @@ from chalicelib.clock import now
 from chalicelib.errors import (
     InsightError,
     InvalidDocument,
+    InvalidImage,
+    InvalidMedia,
     InvalidRequest,
     NotFound,
     ServiceThrottled,
@@ -27,19 +29,22 @@ from chalicelib.models import (
     AnalysisStart,
     Callback,
     DocumentExecution,
+    ImageExecution,
     Job,
     JobError,
     JobKind,
+    JobOptions,
     JobOrigin,
     JobStatus,
     JobStep,
+    MediaExecution,
     ObjectRef,
     UploadRequest,
     UploadsReconciled,
     UploadTicket,
 )
 from chalicelib.observability import logger, metrics
-from chalicelib.settings import get_settings
+from chalicelib.settings import Settings, get_settings
 
 UPLOAD_PREFIX = "uploads/"
 UPLOAD_KEY = re.compile(r"^uploads/(?P<job_id>[0-9a-f]{32})/(?P<file_name>[^/]+)$")
@@ -49,6 +54,57 @@ def upload_key(job_id: str, file_name: str) -> str:
     return f"{UPLOAD_PREFIX}{job_id}/{file_name}"
 
 
+def accepted_types(settings: Settings) -> dict[JobKind, tuple[str, ...]]:
+    """The content types each kind of job accepts. A type several kinds accept (JPEG, PNG) goes
+    to the first of them here unless the upload names its kind."""
+    return {
+        JobKind.IMAGE: settings.image_content_types,
+        JobKind.MEDIA: settings.media_content_types,
+        JobKind.DOCUMENT: settings.allowed_content_types,
+    }
+
+
+def default_kind(content_type: str, settings: Settings) -> JobKind | None:
+    return next((kind for kind, types in accepted_types(settings).items() if content_type in types), None)
+
+
+def size_limit(kind: JobKind, settings: Settings) -> int:
+    return settings.max_media_bytes if kind is JobKind.MEDIA else settings.max_upload_bytes
+
+
+def job_kind(request: UploadRequest, settings: Settings) -> JobKind:
+    """The kind of job an upload starts: the one it names, else the one its content type says."""
+    accepted = accepted_types(settings)
+    if request.kind is not None:
+        if request.content_type not in accepted[request.kind]:
+            raise InvalidRequest(
+                f"content_type {request.content_type!r} cannot be analysed as {request.kind.value}; "
+                f"{request.kind.value} accepts: " + ", ".join(accepted[request.kind])
+            )
+        return request.kind
+    kind = default_kind(request.content_type, settings)
+    if kind is None:
+        every = dict.fromkeys(t for types in accepted.values() for t in types)
+        raise InvalidRequest(
+            f"content_type {request.content_type!r} is not accepted; accepted types: " + ", ".join(every)
+        )
+    return kind
+
+
+def job_options(request: UploadRequest, kind: JobKind, settings: Settings) -> JobOptions | None:
+    """What the upload asked for beyond the analysis: translations and a spoken summary, for
+    audio and video only."""
+    if kind is not JobKind.MEDIA:
+        if request.translate_to or request.spoken_summary:
+            raise InvalidRequest("translate_to and spoken_summary apply to audio and video uploads only")
+        return None
+    if len(request.translate_to) > settings.max_translations:
+        raise InvalidRequest(
+            f"translate_to names {len(request.translate_to)} languages, over the limit of {settings.max_translations}"
+        )
+    return request.options()
+
+
 def create_upload(request: UploadRequest) -> UploadTicket:
     """A new job id and the presigned form to upload its file with.
 
@@ -56,13 +112,11 @@ def create_upload(request: UploadRequest) -> UploadTicket:
     stage's limits; S3 refuses anything else.
     """
     settings = get_settings()
-    if request.content_type not in settings.allowed_content_types:
-        raise InvalidRequest(
-            f"content_type {request.content_type!r} is not accepted; accepted types: "
-            + ", ".join(settings.allowed_content_types)
-        )
-    if request.size > settings.max_upload_bytes:
-        raise InvalidRequest(f"size {request.size} bytes is over the limit of {settings.max_upload_bytes} bytes")
+    kind = job_kind(request, settings)
+    options = job_options(request, kind, settings)
+    limit = size_limit(kind, settings)
+    if request.size > limit:
+        raise InvalidRequest(f"size {request.size} bytes is over the limit of {limit} bytes")
     if request.callback_url is not None:
         check_callback_url(request.callback_url, settings.stage)
     job_id = uuid.uuid4().hex
@@ -77,7 +131,7 @@ def create_upload(request: UploadRequest) -> UploadTicket:
     services.jobs_table().create(
         Job(
             job_id=job_id,
-            kind=JobKind.DOCUMENT,
+            kind=kind,
             status=JobStatus.AWAITING_UPLOAD,
             step=JobStep.UPLOADING,
             file_name=request.file_name,
@@ -86,11 +140,14 @@ def create_upload(request: UploadRequest) -> UploadTicket:
             source=target,
             created_at=issued,
             updated_at=issued,
+            options=options,
             callback=Callback(url=request.callback_url) if request.callback_url else None,
         )
     )
     metrics.add_metric(name="UploadFormsIssued", unit=MetricUnit.Count, value=1)
-    logger.info("upload form issued", job_id=job_id, content_type=request.content_type, size=request.size)
+    logger.info(
+        "upload form issued", job_id=job_id, kind=kind.value, content_type=request.content_type, size=request.size
+    )
     return UploadTicket(
         job_id=job_id, upload=post, expires_in=settings.upload_url_expiry_seconds, max_size=request.size
     )
@@ -111,10 +168,15 @@ def receive_upload(bucket: str, encoded_key: str, version: str | None = None) ->
     return receive_object(ObjectRef(bucket=bucket, key=key, version=version), match["job_id"], match["file_name"])
 
 
-def receive_object(source: ObjectRef, job_id: str, file_name: str, origin: JobOrigin | None = None) -> Job | None:
+def receive_object(
+    source: ObjectRef, job_id: str, file_name: str, origin: JobOrigin | None = None, kind: JobKind | None = None
+) -> Job | None:
     """Record the job of an object in the upload bucket as RECEIVED and start its workflow,
-    once (an upload's, or a webhook's: ``origin``). None if the object is not there."""
+    once (an upload's, or a webhook's: ``origin``). None if the object is not there. A job
+    recorded at ``POST /uploads`` keeps its kind; another is of ``kind``, or by default of the
+    kind the object's content type says."""
     logger.set_correlation_id(job_id)
+    settings = get_settings()
     table = services.jobs_table()
     try:
         head = services.storage().head(source)
@@ -128,7 +190,7 @@ def receive_object(source: ObjectRef, job_id: str, file_name: str, origin: JobOr
     job, new = table.receive(
         Job(
             job_id=job_id,
-            kind=JobKind.DOCUMENT,
+            kind=kind or default_kind(head.content_type, settings) or JobKind.DOCUMENT,
             status=JobStatus.RECEIVED,
             step=JobStep.QUEUED,
             file_name=file_name,
@@ -154,11 +216,9 @@ def _start_workflow(job: Job) -> tuple[Job, bool]:
     """Start the job's workflow, its execution named from the job id: the job, and whether an
     execution started now (False: one of that name exists). A workflow that cannot start
     marks the job FAILED with why; throttling and transient errors are raised, for a retry."""
-    execution = DocumentExecution(job_id=job.job_id, document=job.source)
+    workflow, execution = workflow_of(job, job.source, get_settings())
     try:
-        arn = services.workflows().start(
-            get_settings().document_workflow_arn, name=job.job_id, payload=execution.model_dump(mode="json")
-        )
+        arn = services.workflows().start(workflow, name=job.job_id, payload=execution)
     except (ServiceThrottled, ServiceUnavailable):
         raise  # Lambda retries the event, then the sweep (reconcile_uploads) does
     except Exception as error:
@@ -186,6 +246,19 @@ def _redrive_callbacks(report: UploadsReconciled, moment: datetime) -> None:
             report.deferred.append(job.job_id)
             continue
         report.callbacks_redriven.append(job.job_id)
+
+
+def workflow_of(job: Job, source: ObjectRef, settings: Settings) -> tuple[str, dict[str, object]]:
+    """The state machine that analyses the job's kind, and its input."""
+    if job.kind is JobKind.IMAGE:
+        return settings.image_workflow_arn, ImageExecution(job_id=job.job_id, image=source).model_dump(mode="json")
+    if job.kind is JobKind.MEDIA:
+        execution = MediaExecution(
+            job_id=job.job_id, media=source, file_name=job.file_name, options=job.options or JobOptions()
+        )
+        return settings.media_workflow_arn, execution.model_dump(mode="json")
+    document = DocumentExecution(job_id=job.job_id, document=source)
+    return settings.document_workflow_arn, document.model_dump(mode="json")
 
 
 def reconcile_uploads() -> UploadsReconciled:
@@ -239,6 +312,8 @@ def reconcile_uploads() -> UploadsReconciled:
 
 # --- analyses asked for by name (the chat) ----------------------------------------------
 
+#: A job that failed for one of these would fail alike on the same file: not retried.
+FILE_ERRORS = frozenset({InvalidDocument.__name__, InvalidImage.__name__, InvalidMedia.__name__})
 #: Retries of a failed job get ids derived from its id: asking twice starts one retry.
 RETRY_NAMESPACE = uuid.UUID("5d3c2b1a-4e6f-4a8b-9c0d-1e2f3a4b5c6d")
 
@@ -289,7 +364,7 @@ def start_analysis(job: Job) -> AnalysisStart:
     workflow did not start has it started (a no-op if it runs); a running or succeeded job is
     left alone; a failed job's upload is analysed again as a new job (``retry_of`` names the
     failed one) whose id derives from the failed job's, so asking again starts nothing new,
-    unless it failed because of the file itself (``InvalidDocument``): then it would fail
+    unless it failed because of the file itself (``FILE_ERRORS``): then it would fail
     alike. A form whose file never landed starts nothing.
     """
     logger.set_correlation_id(job.job_id)
@@ -307,7 +382,7 @@ def start_analysis(job: Job) -> AnalysisStart:
         return AnalysisStart(outcome=AnalysisOutcome.IN_PROGRESS, job=job)
     if job.status is JobStatus.SUCCEEDED:
         return AnalysisStart(outcome=AnalysisOutcome.FINISHED, job=job)
-    if job.error is not None and job.error.type == InvalidDocument.__name__:
+    if job.error is not None and job.error.type in FILE_ERRORS:
         return AnalysisStart(outcome=AnalysisOutcome.NOT_RETRIABLE, job=job)
     return _retry(job)
 
@@ -318,6 +393,7 @@ def _retry(failed: Job) -> AnalysisStart:
     retry = Job(
         job_id=uuid.uuid5(RETRY_NAMESPACE, failed.job_id).hex,
         kind=failed.kind,
+        options=failed.options,
         status=JobStatus.RECEIVED,
         step=JobStep.QUEUED,
         file_name=failed.file_name,

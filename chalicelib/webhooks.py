@@ -19,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalicelib import services, uploads
 from chalicelib.clock import now
 from chalicelib.errors import InvalidRequest, NotFound, PayloadTooLarge, ServiceUnavailable
-from chalicelib.models import JobOrigin, ObjectRef, WebhookAccepted, WebhookEvent, WebhookOutcome
+from chalicelib.models import JobKind, JobOrigin, ObjectRef, WebhookAccepted, WebhookEvent, WebhookOutcome
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import WebhookRoute, WebhookSource, get_settings
 from chalicelib.signatures import verify
@@ -139,7 +139,9 @@ def process(event: WebhookEvent) -> WebhookOutcome:
         return outcome("refused", f"the event's object is not valid: {error}")
     job_id = job_id_for(event.source, event.event_id)
     origin = JobOrigin(source=event.source, event_id=event.event_id, event_type=event.event_type)
-    job = uploads.receive_object(source, job_id, key.rsplit("/", 1)[-1], origin=origin)
+    # The rule names the workflow ("document"): the object is analysed as that kind, whatever its type.
+    kind = JobKind(route.workflow.upper())
+    job = uploads.receive_object(source, job_id, key.rsplit("/", 1)[-1], origin=origin, kind=kind)
     if job is None:
         return outcome("refused", f"s3://{bucket}/{key} does not exist", job_id)
     return outcome("started", job_id=job.job_id)

@@ -8,7 +8,11 @@ What it writes:
   ``chalicelib/``, ``functions/__init__.py`` and the function's own package;
 - ``layer/python/``: requirements.txt installed once for Lambda (manylinux x86_64, the
   CPython of ``template.RUNTIME``), a layer every function uses; without boto3/botocore/s3transfer, which
-  the Lambda runtime provides. ``--no-deps`` leaves it empty and reaches no network;
+  the Lambda runtime provides, and without the packages of the declared layers;
+- ``layers/<LogicalId>/python/``: each declared layer (``infra.resources.Layer``): its packages
+  of requirements.txt, pruned of the files no function uses. Shared objects in every layer are
+  stripped of their symbols (``strip``, where the machine has it). ``--no-deps`` leaves the
+  layers empty and reaches no network;
 - ``deployment.zip``: Chalice's package of ``app.py`` and ``chalicelib/``;
 - ``merge-template.json``: what ``infra/template.py`` made of ``infra/resources.py``;
 - ``sam.json``: Chalice's template merged with it: the one to deploy.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,15 +35,23 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from infra.resources import ROOT, STACK, Function, Stack
-from infra.template import FUNCTIONS_DIR, LAMBDA_PYTHON, LAYER_DIR, StageOptions, finish_template, merge_template
+from infra.resources import ROOT, STACK, Function, Layer, Stack
+from infra.template import (
+    FUNCTIONS_DIR,
+    LAMBDA_PYTHON,
+    LAYER_DIR,
+    LAYERS_DIR,
+    StageOptions,
+    finish_template,
+    merge_template,
+)
 
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 #: Provided by Lambda's Python runtime: a copy in the layer would shadow the runtime's boto3.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 #: Chalice wants a role ARN when it does not manage the role; the merge replaces it.
 ROLE_SET_BY_MERGE = "arn:aws:iam::000000000000:role/replaced-by-infra-template"
-OUTPUTS = ("functions", LAYER_DIR, "deployment.zip", "merge-template.json", "sam.json")
+OUTPUTS = ("functions", LAYER_DIR, LAYERS_DIR, "deployment.zip", "merge-template.json", "sam.json")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
 #: Wheels for Lambda's Linux and Python, whatever the machine packaging. No .pyc: they would be
 #: compiled for this interpreter's Python, not Lambda's.
@@ -72,19 +85,80 @@ def bundle_function(function: Function, target: Path) -> None:
     shutil.copytree(ROOT.joinpath(*package), target.joinpath(*package), ignore=IGNORED)
 
 
-def build_layer(target: Path, install: bool) -> None:
+def distribution_name(requirement: str) -> str:
+    """``pillow`` for ``Pillow==13.0.0``, ``aws-lambda-powertools`` for ``aws_lambda_powertools[tracer]==3``."""
+    name = re.split(r"[\[=<>!~; ]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirements(only: tuple[str, ...] | None = None, without: tuple[str, ...] = ()) -> list[str]:
+    """requirements.txt's pins: those of the packages ``only`` names, or all but ``without``."""
+    pins = [
+        line.strip()
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.strip().startswith(("#", "-"))
+    ]
+    wanted = {distribution_name(name) for name in only} if only is not None else None
+    excluded = {distribution_name(name) for name in without}
+    chosen = [
+        pin
+        for pin in pins
+        if (wanted is None or distribution_name(pin) in wanted) and distribution_name(pin) not in excluded
+    ]
+    if wanted is not None and {distribution_name(pin) for pin in chosen} != wanted:
+        raise ValueError(f"a layer names packages that requirements.txt does not pin: {sorted(wanted)}")
+    return chosen
+
+
+def pip_install(site: Path, pins: list[str], dependencies: bool = True) -> None:
+    options = [] if dependencies else ["--no-deps"]
+    subprocess.run(  # noqa: S603 (our own interpreter, a fixed argument list)
+        [sys.executable, "-m", "pip", *PIP_FOR_LAMBDA, *options, "--target", str(site), *pins], check=True
+    )
+    shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: nothing runs them on Lambda
+
+
+def strip_shared_objects(site: Path) -> bool:
+    """Strip the symbols of every shared object under ``site`` (what serverless-python-requirements'
+    ``slim`` does): the code is unchanged, the debugging information goes. False without ``strip``."""
+    tool = shutil.which("strip")
+    if tool is None:
+        return False
+    for path in sorted(site.rglob("*.so*")):
+        if path.is_file() and not path.is_symlink():
+            subprocess.run([tool, "--strip-unneeded", str(path)], check=True)  # noqa: S603 (fixed arguments)
+    return True
+
+
+def build_layer(target: Path, install: bool, stack: Stack = STACK) -> None:
+    """The shared layer: requirements.txt but the packages of the declared layers."""
     site = target / "python"
     site.mkdir(parents=True)
     if not install:
         return
-    requirements = ROOT / "requirements.txt"
-    subprocess.run(  # noqa: S603 (our own interpreter, a fixed argument list)
-        [sys.executable, "-m", "pip", *PIP_FOR_LAMBDA, "--target", str(site), "-r", str(requirements)], check=True
-    )
+    claimed = tuple(name for layer in stack.layers for name in layer.packages)
+    pip_install(site, requirements(without=claimed))
     for distribution in RUNTIME_PROVIDED:
         remove_distribution(site, distribution)
-    shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: nothing runs them on Lambda
     keep_only(site / "stripe", stripe_verifier_files())
+    strip_shared_objects(site)
+
+
+def build_declared_layer(layer: Layer, target: Path, install: bool) -> None:
+    """A declared layer: its packages (without dependencies: those are in the shared layer),
+    less the files it prunes."""
+    site = target / "python"
+    site.mkdir(parents=True)
+    if not install:
+        return
+    pip_install(site, requirements(only=layer.packages), dependencies=False)
+    for pattern in layer.prune:
+        for path in site.glob(pattern):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    strip_shared_objects(site)
 
 
 #: Insight uses one thing of the stripe package: its webhook signature check. The package
@@ -197,7 +271,9 @@ def package(
     for function in stack.functions:
         if not function.chalice:
             bundle_function(function, out / FUNCTIONS_DIR / function.logical_id)
-    build_layer(out / LAYER_DIR, install_deps)
+    build_layer(out / LAYER_DIR, install_deps, stack)
+    for layer in stack.layers:
+        build_declared_layer(layer, out / LAYERS_DIR / layer.logical_id, install_deps)
 
     merge = out / "merge-template.json"
     merge.write_text(json.dumps(merge_template(stack, options), indent=2))

@@ -169,6 +169,20 @@ class ServiceRole:
 
 
 @dataclass(frozen=True)
+class Layer:
+    """A Lambda layer of some of requirements.txt's packages, for the functions that name it:
+    those packages leave the shared layer (``infra.template.LAYER``), which every function has.
+    ``prune`` lists files (globs under the layer's ``python/``) that no function uses: modules
+    of the package Insight never imports, and the libraries only they load. Locally the
+    packages come from the venv, so the local runtime has nothing to make of a layer."""
+
+    logical_id: str
+    purpose: str
+    packages: tuple[str, ...]
+    prune: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     handler: str
@@ -179,6 +193,8 @@ class Function:
     #: Chalice declares and packages this function itself (``app.py``); the template only
     #: adds its environment and permissions.
     chalice: bool = False
+    #: Logical ids of declared layers the function needs besides the shared one.
+    layers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,7 +210,8 @@ class StateMachine:
 @dataclass(frozen=True)
 class EventRule:
     """An EventBridge rule whose target is one of the stack's functions or queues, on the
-    default bus or on one of the stack's buses."""
+    default bus or on one of the stack's buses (events of the stack's state machines, of an
+    AWS service such as Transcribe, or Insight's own)."""
 
     logical_id: str
     purpose: str
@@ -259,9 +276,16 @@ class Stack:
     queues: tuple[Queue, ...] = ()
     secrets: tuple[Secret, ...] = ()
     buses: tuple[EventBus, ...] = ()
+    layers: tuple[Layer, ...] = ()
 
     def function(self, logical_id: str) -> Function:
         return next(f for f in self.functions if f.logical_id == logical_id)
+
+    def layer(self, logical_id: str) -> Layer:
+        found = next((layer for layer in self.layers if layer.logical_id == logical_id), None)
+        if found is None:
+            raise ValueError(f"a function names the layer {logical_id!r}, which is not declared")
+        return found
 
     def settings_resources(self) -> list[SettingResource]:
         return [
@@ -286,6 +310,22 @@ JOB_EVENTS = Grant("JobEvents", ("events:PutEvents",))
 #: What an SQS event source mapping needs of its function's role.
 CONSUME = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
 RESULTS = Grant("Results", ("s3:GetObject", "s3:PutObject"), objects="jobs/*")
+#: The sweeps read the jobs' list (the by_created index).
+JOB_LIST = Grant("Jobs", ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"))
+START_WORKFLOWS = tuple(
+    Grant(machine, ("states:StartExecution",)) for machine in ("DocumentWorkflow", "ImageWorkflow", "MediaWorkflow")
+)
+COMPREHEND = ServiceGrant(
+    (
+        "comprehend:DetectDominantLanguage",
+        "comprehend:DetectEntities",
+        "comprehend:DetectKeyPhrases",
+        "comprehend:DetectSentiment",
+        "comprehend:DetectPiiEntities",
+    )
+)
+RESUME_MEDIA = Grant("MediaWorkflow", ("states:SendTaskSuccess", "states:SendTaskFailure"))
+IMAGING = "Imaging"
 
 STACK = Stack(
     buckets=(
@@ -326,6 +366,12 @@ STACK = Stack(
             purpose="Textract publishes here when an asynchronous text detection ends.",
             subscribers=("TextDetectionCompleted",),
         ),
+        Topic(
+            "SpeechSynthesisCompletions",
+            setting="speech_synthesis_topic_arn",
+            purpose="Polly publishes here when a speech synthesis task (a long spoken summary) ends.",
+            subscribers=("SpeechSynthesisCompleted",),
+        ),
     ),
     roles=(
         ServiceRole(
@@ -360,7 +406,7 @@ STACK = Stack(
                 READ_UPLOADS,
                 LIST_UPLOADS,
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
-                Grant("DocumentWorkflow", ("states:StartExecution",)),
+                *START_WORKFLOWS,
                 JOB_EVENTS,
             ),
         ),
@@ -375,7 +421,7 @@ STACK = Stack(
                 # Query: jobs by file name; PutItem: a retry of a failed job; UpdateItem: receiving an upload.
                 Grant("Jobs", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem")),
                 Grant("Results", ("s3:GetObject",), objects="jobs/*"),  # the presigned link to a job's results
-                Grant("DocumentWorkflow", ("states:StartExecution",)),
+                *START_WORKFLOWS,
             ),
             timeout=30,
         ),
@@ -387,7 +433,7 @@ STACK = Stack(
                 READ_UPLOADS,
                 LIST_UPLOADS,
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query")),
-                Grant("DocumentWorkflow", ("states:StartExecution",)),
+                *START_WORKFLOWS,
                 JOB_EVENTS,
             ),
             timeout=300,
@@ -434,20 +480,7 @@ STACK = Stack(
             "AnalyseText",
             handler="functions.analyse_text.handler.lambda_handler",
             purpose="Comprehend over the extracted text.",
-            grants=(
-                JOB_RECORDS,
-                JOB_EVENTS,
-                RESULTS,
-                ServiceGrant(
-                    (
-                        "comprehend:DetectDominantLanguage",
-                        "comprehend:DetectEntities",
-                        "comprehend:DetectKeyPhrases",
-                        "comprehend:DetectSentiment",
-                        "comprehend:DetectPiiEntities",
-                    )
-                ),
-            ),
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS, COMPREHEND),
             timeout=300,
         ),
         Function(
@@ -481,7 +514,7 @@ STACK = Stack(
                 READ_UPLOADS,
                 LIST_UPLOADS,
                 Grant("Jobs", ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")),
-                Grant("DocumentWorkflow", ("states:StartExecution",)),
+                *START_WORKFLOWS,
                 JOB_EVENTS,
             ),
         ),
@@ -496,6 +529,142 @@ STACK = Stack(
                 Grant("CallbackSigningSecret", ("secretsmanager:GetSecretValue",)),
             ),
             timeout=90,
+        ),
+        # --- images ---
+        Function(
+            "ValidateImage",
+            handler="functions.validate_image.handler.lambda_handler",
+            purpose="Checks an image's type by magic bytes, size and pixels; writes the copy Rekognition reads "
+            "when it cannot read the upload as it is (WebP, over-large).",
+            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS, JOB_EVENTS, RESULTS),
+            timeout=120,
+            memory=2048,
+            layers=(IMAGING,),
+        ),
+        Function(
+            "AnalyseImage",
+            handler="functions.analyse_image.handler.lambda_handler",
+            purpose="One of Rekognition's analyses of the image: labels, text, faces or moderation labels.",
+            grants=(
+                READ_UPLOADS,  # Rekognition reads the image with the caller's permissions
+                JOB_RECORDS,
+                JOB_EVENTS,
+                RESULTS,
+                ServiceGrant(
+                    (
+                        "rekognition:DetectLabels",
+                        "rekognition:DetectText",
+                        "rekognition:DetectFaces",
+                        "rekognition:DetectModerationLabels",
+                    )
+                ),
+            ),
+            timeout=120,
+        ),
+        Function(
+            "MakeThumbnail",
+            handler="functions.make_thumbnail.handler.lambda_handler",
+            purpose="The image's thumbnail.",
+            grants=(READ_UPLOADS, RESULTS),
+            timeout=120,
+            memory=1024,
+            layers=(IMAGING,),
+        ),
+        Function(
+            "RecordImageSuccess",
+            handler="functions.record_image_success.handler.lambda_handler",
+            purpose="Writes an image's results document and marks the job SUCCEEDED.",
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS),
+        ),
+        # --- audio and video ---
+        Function(
+            "ValidateMedia",
+            handler="functions.validate_media.handler.lambda_handler",
+            purpose="Checks audio or video by magic bytes, size and duration (from its headers, by ranged reads).",
+            grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS, JOB_EVENTS),
+        ),
+        Function(
+            "StartTranscription",
+            handler="functions.start_transcription.handler.lambda_handler",
+            purpose="Copies the upload's version to the job's files and starts its Transcribe job.",
+            grants=(
+                READ_UPLOADS,  # the copy's source; Transcribe reads and writes with the caller's permissions
+                JOB_RECORDS,
+                JOB_EVENTS,
+                RESULTS,
+                ServiceGrant(("transcribe:StartTranscriptionJob",)),
+            ),
+            timeout=300,
+        ),
+        Function(
+            "TranscriptionEnded",
+            handler="functions.transcription_ended.handler.lambda_handler",
+            purpose="Resumes the waiting workflow when Transcribe's job ends.",
+            grants=(JOB_RECORDS, RESULTS, ServiceGrant(("transcribe:GetTranscriptionJob",)), RESUME_MEDIA),
+            timeout=120,
+        ),
+        Function(
+            "WatchTranscriptions",
+            handler="functions.watch_transcriptions.handler.lambda_handler",
+            purpose="Heartbeats for workflows waiting on Transcribe; finishes those whose end event was lost.",
+            grants=(
+                JOB_LIST,
+                RESULTS,
+                ServiceGrant(("transcribe:GetTranscriptionJob",)),
+                Grant("MediaWorkflow", ("states:SendTaskHeartbeat", *RESUME_MEDIA.actions)),
+            ),
+            timeout=300,
+        ),
+        Function(
+            "AnalyseTranscript",
+            handler="functions.analyse_transcript.handler.lambda_handler",
+            purpose="Comprehend over the transcript; its redacted copy; the spoken summary's text.",
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS, COMPREHEND),
+            timeout=300,
+        ),
+        Function(
+            "TranslateTranscript",
+            handler="functions.translate_transcript.handler.lambda_handler",
+            purpose="The transcript translated into one language.",
+            # Translate's "auto" source calls Comprehend with the caller's permissions.
+            grants=(
+                JOB_RECORDS,
+                JOB_EVENTS,
+                RESULTS,
+                ServiceGrant(("translate:TranslateText", "comprehend:DetectDominantLanguage")),
+            ),
+            timeout=300,
+        ),
+        Function(
+            "SpeakSummary",
+            handler="functions.speak_summary.handler.lambda_handler",
+            purpose="The summary read aloud by Polly (SynthesizeSpeech).",
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS, ServiceGrant(("polly:SynthesizeSpeech",))),
+            timeout=120,
+        ),
+        Function(
+            "StartSpeechSynthesis",
+            handler="functions.start_speech_synthesis.handler.lambda_handler",
+            purpose="A long summary read aloud by a Polly synthesis task.",
+            grants=(
+                JOB_RECORDS,
+                JOB_EVENTS,
+                RESULTS,  # Polly writes the audio and publishes with the caller's permissions
+                ServiceGrant(("polly:StartSpeechSynthesisTask",)),
+                Grant("SpeechSynthesisCompletions", ("sns:Publish",)),
+            ),
+        ),
+        Function(
+            "SpeechSynthesisCompleted",
+            handler="functions.speech_synthesis_completed.handler.lambda_handler",
+            purpose="Resumes the waiting workflow when Polly's synthesis task ends.",
+            grants=(JOB_RECORDS, RESULTS, RESUME_MEDIA),
+        ),
+        Function(
+            "RecordMediaSuccess",
+            handler="functions.record_media_success.handler.lambda_handler",
+            purpose="Writes the media's results document and marks the job SUCCEEDED.",
+            grants=(JOB_RECORDS, JOB_EVENTS, RESULTS),
         ),
     ),
     state_machines=(
@@ -513,16 +682,55 @@ STACK = Stack(
                 "RecordFailureArn": "RecordFailure",
             },
         ),
+        StateMachine(
+            "ImageWorkflow",
+            setting="image_workflow_arn",
+            definition=ROOT / "statemachines" / "image.asl.json",
+            purpose="Validate an image; Rekognition's labels, text, faces and moderation and a thumbnail in "
+            "parallel; record the outcome.",
+            substitutions={
+                "ValidateImageArn": "ValidateImage",
+                "AnalyseImageArn": "AnalyseImage",
+                "MakeThumbnailArn": "MakeThumbnail",
+                "RecordImageSuccessArn": "RecordImageSuccess",
+                "RecordFailureArn": "RecordFailure",
+            },
+        ),
+        StateMachine(
+            "MediaWorkflow",
+            setting="media_workflow_arn",
+            definition=ROOT / "statemachines" / "media.asl.json",
+            purpose="Validate audio or video; transcribe it; analyse, redact and translate the transcript; "
+            "speak a summary; record the outcome.",
+            substitutions={
+                "ValidateMediaArn": "ValidateMedia",
+                "StartTranscriptionArn": "StartTranscription",
+                "AnalyseTranscriptArn": "AnalyseTranscript",
+                "TranslateTranscriptArn": "TranslateTranscript",
+                "SpeakSummaryArn": "SpeakSummary",
+                "StartSpeechSynthesisArn": "StartSpeechSynthesis",
+                "RecordMediaSuccessArn": "RecordMediaSuccess",
+                "RecordFailureArn": "RecordFailure",
+            },
+        ),
     ),
     rules=(
         EventRule(
-            "DocumentWorkflowEnded",
+            "WorkflowsEnded",
             purpose="The safety net: no job stays in progress after its execution has ended.",
             target="ExecutionEnded",
             source="aws.states",
             detail_type="Step Functions Execution Status Change",
             detail={"status": ["FAILED", "TIMED_OUT", "ABORTED"]},
-            state_machines=("DocumentWorkflow",),
+            state_machines=("DocumentWorkflow", "ImageWorkflow", "MediaWorkflow"),
+        ),
+        EventRule(
+            "TranscriptionsEnded",
+            purpose="Transcribe's jobs that end resume the media workflows waiting on them.",
+            target="TranscriptionEnded",
+            source="aws.transcribe",
+            detail_type="Transcribe Job State Change",
+            detail={"TranscriptionJobStatus": ["COMPLETED", "FAILED"]},
         ),
         EventRule(
             "FinishedJobsWithCallbacks",
@@ -540,6 +748,32 @@ STACK = Stack(
             purpose="No upload lost, no job waiting for ever: the sweep behind the S3 events.",
             function="ReconcileUploads",
             minutes=10,
+        ),
+        Schedule(
+            "TranscriptionWatch",
+            purpose="Heartbeats for media workflows waiting on Transcribe; the end of any whose event was lost.",
+            function="WatchTranscriptions",
+            minutes=5,
+        ),
+    ),
+    layers=(
+        Layer(
+            IMAGING,
+            purpose="Pillow, for the functions that decode, convert and scale images.",
+            packages=("pillow",),
+            # AVIF, FreeType (text drawing), LittleCMS (colour profiles) and Tk: never used.
+            prune=(
+                "PIL/_avif*",
+                "PIL/_imagingft*",
+                "PIL/_imagingcms*",
+                "PIL/_imagingtk*",
+                "pillow.libs/libavif*",
+                "pillow.libs/libfreetype*",
+                "pillow.libs/libharfbuzz*",
+                "pillow.libs/libbrotli*",
+                "pillow.libs/libpng16*",
+                "pillow.libs/liblcms2*",
+            ),
         ),
     ),
     bots=(

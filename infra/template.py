@@ -28,6 +28,7 @@ from infra.resources import (
     Function,
     Grant,
     LambdaNotification,
+    Layer,
     Queue,
     Schedule,
     Secret,
@@ -55,6 +56,9 @@ ARCHITECTURE = "x86_64"
 #: The Lambda layer holding requirements.txt, shared by every function (built by infra/package.py).
 LAYER = "Dependencies"
 LAYER_DIR = "layer"
+#: Where infra/package.py puts each declared layer (``layers/<LogicalId>``): the packages of
+#: requirements.txt that only some functions need.
+LAYERS_DIR = "layers"
 #: Where infra/package.py puts the bundle of each function Chalice does not package.
 FUNCTIONS_DIR = "functions"
 
@@ -499,7 +503,7 @@ def function_resources(function: Function, stack: Stack, options: StageOptions) 
         "Timeout": function.timeout,
         "MemorySize": function.memory,
         "Tracing": "Active",
-        "Layers": [ref(LAYER)],
+        "Layers": [ref(LAYER), *(ref(stack.layer(name).logical_id) for name in function.layers)],
         "Environment": {"Variables": environment(stack, options)},
     }
     if not function.chalice:
@@ -626,22 +630,32 @@ def rule_resources(rule: EventRule | Schedule, stack: Stack, options: StageOptio
     return resources
 
 
+def layer_resource(description: str, content: str) -> Json:
+    return {
+        "Type": "AWS::Serverless::LayerVersion",
+        "Properties": {
+            "Description": description,
+            "ContentUri": f"./{content}",
+            "CompatibleRuntimes": [RUNTIME],
+            "CompatibleArchitectures": [ARCHITECTURE],
+            "RetentionPolicy": "Delete",
+        },
+    }
+
+
+def declared_layer_resource(layer: Layer) -> Json:
+    return layer_resource(layer.purpose, f"{LAYERS_DIR}/{layer.logical_id}")
+
+
 def merge_template(stack: Stack, options: StageOptions) -> Json:
     """Everything but Chalice's REST API, plus overrides of Chalice's functions."""
     resources: Json = {
-        LAYER: {
-            "Type": "AWS::Serverless::LayerVersion",
-            "Properties": {
-                "Description": "Insight's requirements.txt",
-                "ContentUri": f"./{LAYER_DIR}",
-                "CompatibleRuntimes": [RUNTIME],
-                "CompatibleArchitectures": [ARCHITECTURE],
-                "RetentionPolicy": "Delete",
-            },
-        },
+        LAYER: layer_resource("Insight's requirements.txt (but the packages of the declared layers)", LAYER_DIR),
         # X-Ray traces of API Gateway, joined to the handler's.
         "RestAPI": {"Properties": {"TracingEnabled": True}},
     }
+    for layer in stack.layers:
+        resources[layer.logical_id] = declared_layer_resource(layer)
     for bucket in stack.buckets:
         resources.update(bucket_resources(bucket, options))
     for table in stack.tables:

@@ -20,7 +20,17 @@ from insight_local.runtime import Runtime
 from insight_local.uploading import post_form
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-DEMO = ("invoice.pdf", "report.pdf", "invoice-scan.png", "bad/not_a_png.png")
+#: The samples pushed through, each with what its upload asks for beyond the file: the scanned
+#: invoice is a PNG read as a document (a PNG is analysed as an image otherwise); the voicemail
+#: is translated into Spanish and summed up aloud.
+DEMO: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("invoice.pdf", {}),
+    ("report.pdf", {}),
+    ("invoice-scan.png", {"kind": "DOCUMENT"}),
+    ("astronaut.jpg", {}),
+    ("voicemail.mp3", {"translate_to": ["es"], "spoken_summary": True}),
+    ("bad/not_a_png.png", {}),
+)
 
 
 def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -37,12 +47,12 @@ def call(base: str, method: str, path: str, body: Any = None) -> tuple[int, Any]
         return error.code, json.loads(error.read() or b"null")
 
 
-def submit(base: str, path: Path, quiet: bool = False) -> str | None:
+def submit(base: str, path: Path, quiet: bool = False, **fields: Any) -> str | None:
+    """POST /uploads for ``path`` (with any further ``fields`` of the request), then its form."""
     data = path.read_bytes()
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    status, ticket = call(
-        base, "POST", "/uploads", {"file_name": path.name, "content_type": content_type, "size": len(data)}
-    )
+    request = {"file_name": path.name, "content_type": content_type, "size": len(data), **fields}
+    status, ticket = call(base, "POST", "/uploads", request)
     if status != 201:
         print(f"  {path.name}: refused by the API ({status}): {ticket['message']}")
         return None
@@ -58,25 +68,76 @@ def submit(base: str, path: Path, quiet: bool = False) -> str | None:
 def describe(view: dict[str, Any], results: dict[str, Any] | None) -> str:
     job = view["job"]
     origin = f", from the {job['origin']['source']} webhook {job['origin']['event_id']}" if job.get("origin") else ""
-    lines = [f"\n== {job['file_name']} (job {job['job_id']}{origin}): {job['status']}"]
+    lines = [f"\n== {job['file_name']} ({job['kind']}, job {job['job_id']}{origin}): {job['status']}"]
     if job["status"] == "FAILED":
         lines.append(f"   {job['error']['type']}: {job['error']['reason']}")
         return "\n".join(lines)
-    summary = job["summary"]
-    lines.append(
+    if job["kind"] == "IMAGE":
+        lines += describe_image(job["summary"], results)
+    elif job["kind"] == "MEDIA":
+        lines += describe_media(job["summary"], results)
+    else:
+        lines += describe_document(job["summary"], results)
+    lines.append(f"   results: s3://{job['results']['bucket']}/{job['results']['key']}")
+    return "\n".join(lines)
+
+
+def describe_text(results: dict[str, Any]) -> list[str]:
+    entities = [f"{e['Type']}: {e['Text']}" for e in results["entities"][:10]]
+    pii = sorted({e["Type"] for e in results["pii_entities"]})
+    return ["   entities: " + "; ".join(entities), "   PII found: " + (", ".join(pii) or "none")]
+
+
+def describe_document(summary: dict[str, Any], results: dict[str, Any] | None) -> list[str]:
+    lines = [
         f"   {summary['pages']} page(s), {summary['characters']} characters, language {summary['language']}, "
         f"sentiment {summary['sentiment']}"
-    )
+    ]
     if results:
         first = [line for line in results["text"].splitlines() if line.strip()][:4]
         lines.append("   text: " + " | ".join(first))
-        entities = [f"{e['Type']}: {e['Text']}" for e in results["entities"][:10]]
-        lines.append("   entities: " + "; ".join(entities))
-        pii = sorted({e["Type"] for e in results["pii_entities"]})
-        lines.append("   PII found: " + (", ".join(pii) or "none"))
+        lines += describe_text(results)
     lines.append("   key phrases: " + "; ".join(summary["key_phrases"][:6]))
-    lines.append(f"   results: s3://{job['results']['bucket']}/{job['results']['key']}")
-    return "\n".join(lines)
+    return lines
+
+
+def describe_image(summary: dict[str, Any], results: dict[str, Any] | None) -> list[str]:
+    moderation = summary["moderation"]
+    checked = (
+        ", ".join(moderation["labels"]) or "nothing flagged"
+        if moderation["status"] == "checked"
+        else f"unavailable ({moderation['reason']})"
+    )
+    lines = [
+        f"   {summary['media_type']}, {summary['width']} x {summary['height']} pixels, {summary['faces']} face(s)",
+        "   labels: " + (", ".join(summary["labels"]) or "none"),
+        "   text: " + (" | ".join(summary["text"]) or "none"),
+        f"   moderation: {checked}",
+    ]
+    if results and results["image"]["changes"]:
+        lines.append("   analysed copy: " + "; ".join(results["image"]["changes"]))
+    thumbnail = summary["thumbnail"]
+    lines.append(f"   thumbnail: s3://{thumbnail['bucket']}/{thumbnail['key']}")
+    return lines
+
+
+def describe_media(summary: dict[str, Any], results: dict[str, Any] | None) -> list[str]:
+    lines = [
+        f"   {summary['duration_seconds']} s, {summary['characters']} characters transcribed, language "
+        f"{summary['language']}, sentiment {summary['sentiment']}"
+    ]
+    if results:
+        lines.append(f"   transcript: {results['transcript']['text']}")
+        lines += describe_text(results)
+        lines.append(f"   redacted: {results['redacted_transcript']}")
+        for translation in results["translations"]:
+            said = translation.get("text") or f"unavailable ({translation.get('reason')})"
+            lines.append(f"   in {translation['language']}: {said}")
+        lines.append(f"   spoken summary: {results['spoken_summary']['text']}")
+    audio = summary["spoken_summary"]
+    if audio:
+        lines.append(f"   spoken summary audio: s3://{audio['bucket']}/{audio['key']}")
+    return lines
 
 
 def show_secrets(runtime: Runtime) -> None:
@@ -181,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.no_samples:
             print("\nUploading the samples through POST /uploads and their presigned forms:", flush=True)
-            jobs = [job for name in DEMO if (job := submit(base, SAMPLES / name))]
+            jobs = [job for name, fields in DEMO if (job := submit(base, SAMPLES / name, **fields))]
             follow(runtime, base, jobs)
             if jobs:
                 print("\nA business system's signed webhook about a file already uploaded:", flush=True)

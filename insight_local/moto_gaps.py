@@ -306,6 +306,22 @@ def eventbridge_lambda_targets() -> None:
     Rule.send_to_targets = send_to_targets
 
 
+def disabled_rules_deliver_nothing() -> None:
+    """moto's EventBridge sends events to the targets of a DISABLED rule as to an enabled one.
+    AWS delivers nothing through a disabled rule (the tests switch a rule off to lose an event
+    on purpose, as an outage would)."""
+    from moto.events.models import Rule
+
+    original = Rule.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        if self.state != "ENABLED":
+            return
+        original(self, original_event, transform_input)
+
+    Rule.send_to_targets = send_to_targets
+
+
 def execution_status_events() -> None:
     """moto's Step Functions publishes no "Step Functions Execution Status Change" event when
     an execution ends, so rules on it (Insight's safety net for executions that fail,
@@ -582,6 +598,7 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     named_executions,
     task_failure_cause,
     eventbridge_lambda_targets,
+    disabled_rules_deliver_nothing,
     execution_status_events,
     sqs_event_source_polling,
     complete_eventbridge_events,

@@ -1,6 +1,8 @@
 """Create Insight's resources in the local AWS from the declarations in ``infra/resources.py``.
 
-The same declarations make the AWS template; nothing here lists a resource of its own.
+The same declarations make the AWS template; nothing here lists a resource of its own. Layers
+(``Stack.layers``) have no local counterpart: the functions run in this process, with the
+venv's packages (requirements-dev.txt includes requirements.txt).
 """
 
 from __future__ import annotations

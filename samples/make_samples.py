@@ -16,7 +16,12 @@ Outputs (re-running produces byte-identical files):
 * ``bad/scanned_no_text.pdf``     one page that only paints an image (no text layer)
 * ``invoice-scan.png``            a photographed-style invoice (no text layer: read by OCR),
                                   drawn by ``bench.inputs.text_images`` with Pillow and
-                                  DejaVu fonts (the dev dependencies; the one exception)
+                                  DejaVu fonts (the dev dependencies; the exceptions)
+* ``astronaut.jpg``               NASA's portrait of Eileen Collins (public domain, as
+                                  scikit-image ships it) above a caption drawn in DejaVu Sans:
+                                  a face and text for the image workflow
+* ``voicemail.mp3``               :data:`VOICEMAIL` spoken by the local Polly engine (eSpeak NG,
+                                  voice Joanna): a name, a place and a day for the media workflow
 
 The PDFs are written by the small generator below (text objects using the standard-14
 fonts Helvetica and Helvetica-Bold with WinAnsiEncoding, a classic xref table), so no
@@ -746,7 +751,47 @@ def scanned_page_pdf() -> bytes:
     return build_pdf([page], "Scanned page")
 
 
+VOICEMAIL = (
+    "Hello, my name is John Smith and I work for the sales team in London. "
+    "Please call me on Monday morning to discuss the new contract. "
+    "The customer was very happy with the product."
+)
+CAPTION = ("Eileen Collins, STS-93 commander", "NASA photo, public domain")
+
+
+def astronaut_photo() -> bytes:
+    """The astronaut portrait with its caption band below, as a JPEG."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from bench.inputs import faces
+    from bench.inputs.text_images import font
+
+    photo = Image.fromarray(faces.astronaut())
+    band = 72
+    canvas = Image.new("RGB", (photo.width, photo.height + band), (250, 250, 250))
+    canvas.paste(photo, (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    draw.text((16, photo.height + 10), CAPTION[0], font=font("sans-bold", 24), fill=(20, 20, 20))
+    draw.text((16, photo.height + 40), CAPTION[1], font=font("sans", 18), fill=(60, 60, 60))
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=88, optimize=True)
+    return buffer.getvalue()
+
+
+def voicemail() -> bytes:
+    """:data:`VOICEMAIL` as MP3, spoken by the local Polly engine."""
+    from insight_local.ai import polly
+
+    return polly.synthesize({"Text": VOICEMAIL, "VoiceId": "Joanna", "OutputFormat": "mp3"}).body
+
+
 def main() -> None:
+    import sys
+
+    # The image and audio samples are drawn and spoken by the repository's own tools.
+    sys.path.insert(0, str(SAMPLES_DIR.parent))
     bad = SAMPLES_DIR / "bad"
     bad.mkdir(exist_ok=True)
     invoice = build_pdf([invoice_page()], "Invoice INV-2026-0042")
@@ -763,6 +808,8 @@ def main() -> None:
     from bench.inputs.text_images import invoice_page as invoice_image
 
     outputs[SAMPLES_DIR / "invoice-scan.png"] = encode(invoice_image().image, optimize=True)
+    outputs[SAMPLES_DIR / "astronaut.jpg"] = astronaut_photo()
+    outputs[SAMPLES_DIR / "voicemail.mp3"] = voicemail()
     for path, data in outputs.items():
         path.write_bytes(data)
         print(f"{path.relative_to(SAMPLES_DIR.parent)}: {len(data)} bytes")

@@ -185,17 +185,23 @@ class JobsTable:
                 ExpressionAttributeValues={":token": {"S": token}},
             )
 
-    def task_token(self, job_id: str) -> str | None:
-        """The waiting step's token; None once the step was resumed (or for an unknown job)."""
+    def task_token(self, job_id: str, step: JobStep | None = None) -> str | None:
+        """The waiting step's token; None once the step was resumed (or for an unknown job), and
+        None when ``step`` is given and the job is at another step (a late, repeated event of an
+        earlier wait must not resume a later one)."""
         with service_call("DynamoDB"):
             response = self._db.get_item(
                 TableName=self._table,
                 Key={"job_id": {"S": job_id}},
-                ProjectionExpression="task_token",
+                ProjectionExpression="task_token, #step",
+                ExpressionAttributeNames={"#step": "step"},
                 ConsistentRead=True,
             )
-        token = response.get("Item", {}).get("task_token")
-        return str(token["S"]) if token else None
+        item = response.get("Item", {})
+        token = item.get("task_token")
+        if not token or (step is not None and item.get("step", {}).get("S") != step.value):
+            return None
+        return str(token["S"])
 
     def release_task_token(self, job_id: str, token: str) -> None:
         """Forget the token once the workflow has been resumed with it (only that token)."""
@@ -306,6 +312,30 @@ class JobsTable:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def running_at(self, step: JobStep, cutoff: datetime) -> Iterator[Job]:
+        """Jobs created since ``cutoff`` that are RUNNING at ``step`` with a step waiting on a
+        task token, oldest first."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": "list_pk = :jobs AND created_at >= :cutoff",
+            "FilterExpression": "#status = :running AND #step = :step AND attribute_exists(task_token)",
+            "ExpressionAttributeNames": {"#status": "status", "#step": "step"},
+            "ExpressionAttributeValues": {
+                ":jobs": {"S": LIST_PARTITION},
+                ":cutoff": {"S": cutoff.isoformat()},
+                ":running": {"S": JobStatus.RUNNING.value},
+                ":step": {"S": step.value},
+            },
+        }
+        while True:
+            with service_call("DynamoDB"):
+                response = self._db.query(**request)
+            yield from (self._to_job(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     # --- mapping ------------------------------------------------------------------
 
     def _update(
@@ -323,7 +353,7 @@ class JobsTable:
         record. A write that happened is a state change (``on_change``)."""
         names = {f"#{name}": name for name in values}
         serializer = _serializer()
-        attribute_values = {f":{name}": serializer.serialize(value) for name, value in values.items()}
+        attribute_values = {f":{name}": serializer.serialize(_storable(value)) for name, value in values.items()}
         condition = "attribute_exists(job_id)"
         if condition_unfinished:
             statuses = (JobStatus.RECEIVED, JobStatus.RUNNING)
@@ -358,7 +388,7 @@ class JobsTable:
     @staticmethod
     def _to_item(document: dict[str, Any]) -> dict[str, Any]:
         serializer = _serializer()
-        return {name: serializer.serialize(value) for name, value in document.items()}
+        return {name: serializer.serialize(_storable(value)) for name, value in document.items()}
 
     @staticmethod
     def _to_job(item: dict[str, Any]) -> Job:
@@ -375,12 +405,25 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _storable(value: Any) -> Any:
+    """DynamoDB takes no floats: numbers with a fraction (a media's duration) go as Decimal."""
+    from decimal import Decimal
+
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {name: _storable(inner) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [_storable(inner) for inner in value]
+    return value
+
+
 def _from_dynamodb(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; the records hold whole numbers only."""
+    """DynamoDB numbers come back as Decimal: whole numbers as int, the others as float."""
     from decimal import Decimal
 
     if isinstance(value, Decimal):
-        return int(value)
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {name: _from_dynamodb(inner) for name, inner in value.items()}
     if isinstance(value, list):

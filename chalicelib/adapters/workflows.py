@@ -36,6 +36,11 @@ class Workflows:
         with _settled_tokens(), service_call("Step Functions"):
             self._sfn.send_task_success(taskToken=task_token, output=json.dumps(output))
 
+    def heartbeat(self, task_token: str) -> None:
+        """Tell the waiting step that its work goes on; a step that no longer waits is left as it is."""
+        with _settled_tokens(), service_call("Step Functions"):
+            self._sfn.send_task_heartbeat(taskToken=task_token)
+
     def fail(self, task_token: str, error: str, cause: str) -> None:
         """Fail the waiting step with ``error``; a step that no longer waits is left as it is."""
         with _settled_tokens(), service_call("Step Functions"):

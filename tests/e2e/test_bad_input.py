@@ -41,8 +41,8 @@ def test_a_bad_document_ends_failed_with_the_reason_and_is_kept(
     runtime: Any, api: Client, file_name: str, data: bytes, content_type: str, reason: str
 ) -> None:
     # Given a file that is not a document Insight can analyse
-    # When it is uploaded through the real path
-    job_id = upload(api, file_name, data, content_type)
+    # When it is uploaded through the real path, to be read as a document
+    job_id = upload(api, file_name, data, content_type, kind="DOCUMENT")
     # Then its job is FAILED with the error's name and the reason in words
     job = wait_for_job(api, job_id)["job"]
     assert job["status"] == "FAILED"

@@ -198,10 +198,11 @@ def test_a_failed_jobs_upload_is_analysed_again_once(runtime: Any, api: Client) 
 
 
 def test_a_file_the_workflow_refused_is_not_analysed_again(api: Client) -> None:
-    # Given an upload that failed as no document Insight can analyse
+    # Given an upload that failed as no image Insight can analyse (the same holds for a document
+    # or media that is not what it claims)
     name = unique("photo.png")
     job_id = upload(api, name, (SAMPLES / "bad" / "not_a_png.png").read_bytes(), "image/png")
-    assert wait_for_job(api, job_id)["job"]["error"]["type"] == "InvalidDocument"
+    assert wait_for_job(api, job_id)["job"]["error"]["type"] == "InvalidImage"
     # When the user asks to analyse it again
     answer = Conversation(api).say(f"analyse {name}")
     # Then nothing starts, and the bot says why

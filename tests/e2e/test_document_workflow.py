@@ -9,9 +9,10 @@ from insight_local.uploading import post_form
 from tests.e2e.conftest import SAMPLES, Client, wait_for_job
 
 
-def upload(api: Client, file_name: str, data: bytes, content_type: str) -> str:
+def upload(api: Client, file_name: str, data: bytes, content_type: str, **fields: Any) -> str:
+    """POST /uploads (with any further ``fields`` of the request), then the presigned form."""
     status, ticket = api.call(
-        "POST", "/uploads", {"file_name": file_name, "content_type": content_type, "size": len(data)}
+        "POST", "/uploads", {"file_name": file_name, "content_type": content_type, "size": len(data), **fields}
     )
     assert status == 201, ticket
     code, body = post_form(ticket["upload"]["url"], ticket["upload"]["fields"], file_name, data, content_type)
@@ -58,8 +59,8 @@ def test_a_scanned_invoice_is_read_by_ocr(runtime: Any, api: Client) -> None:
         ("invoice-scan.pdf", scanned_pdf([page.image]), "application/pdf"),
     ):
         # Given an invoice with no text layer, as a photo and as a scanned PDF
-        # When it is uploaded
-        job_id = upload(api, file_name, data, content_type)
+        # When it is uploaded to be read as a document (a photo is analysed as an image otherwise)
+        job_id = upload(api, file_name, data, content_type, kind="DOCUMENT")
         # Then OCR read it: the job SUCCEEDED and its results hold the invoice's number, date,
         # customer and amounts, and Comprehend found the date and the customer's name
         view = wait_for_job(api, job_id)

@@ -104,7 +104,8 @@ def test_every_function_has_its_own_role_layer_and_the_declared_environment(temp
         # Then each runs with the role made from its grants, on the runtime the layer is built for
         assert properties["Role"] == {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
         assert properties["Runtime"] == RUNTIME
-        assert properties["Layers"] == [{"Ref": "Dependencies"}]
+        declared = STACK.function(logical_id).layers
+        assert properties["Layers"] == [{"Ref": "Dependencies"}, *({"Ref": layer} for layer in declared)]
         assert properties["Tracing"] == "Active"
         # And is told where every resource is, as the local runtime does
         assert settings | {"POWERTOOLS_SERVICE_NAME", "INSIGHT_STAGE"} <= set(properties["Environment"]["Variables"])

@@ -265,6 +265,22 @@ def test_gap_eventbridge_lambda_targets(aws: LocalAWS) -> None:
     assert event["detail"] == {"order": 7}
 
 
+def test_gap_disabled_rules_deliver_nothing(aws: LocalAWS) -> None:
+    # Given a rule whose target is a function, switched off
+    route(aws, "switched-off", {"source": ["shop.refunds"]}, function(aws, "recorder", "record"))
+    events = aws.client("events")
+    events.disable_rule(Name="switched-off")
+    # When a matching event is put
+    events.put_events(Entries=[{"Source": "shop.refunds", "DetailType": "Refund", "Detail": json.dumps({"n": 1})}])
+    time.sleep(0.5)
+    # Then nothing is delivered; once the rule is on again, the next event is
+    assert handlers.received == []
+    events.enable_rule(Name="switched-off")
+    events.put_events(Entries=[{"Source": "shop.refunds", "DetailType": "Refund", "Detail": json.dumps({"n": 2})}])
+    eventually(lambda: handlers.received)
+    assert [event["detail"] for event in handlers.received] == [{"n": 2}]
+
+
 def test_gap_execution_status_events(aws: LocalAWS) -> None:
     # Given a rule on the end of a state machine's executions
     sfn = aws.client("stepfunctions")

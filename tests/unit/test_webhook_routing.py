@@ -11,20 +11,27 @@ import pytest
 from chalicelib import services, uploads, webhooks
 from chalicelib.models import Job, JobKind, JobOrigin, JobStatus, JobStep, ObjectRef, WebhookEvent
 
+#: The kind each received object was asked to be analysed as.
+kinds: list[JobKind | None] = []
+
 
 @pytest.fixture
 def received(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[ObjectRef, str, JobOrigin | None]]]:
     """The upload bucket is "uploads-b"; receiving an object records what was asked, and a job."""
     calls: list[tuple[ObjectRef, str, JobOrigin | None]] = []
+    kinds.clear()
     monkeypatch.setenv("INSIGHT_UPLOAD_BUCKET", "uploads-b")
     services.reset()
 
-    def receive_object(source: ObjectRef, job_id: str, file_name: str, origin: JobOrigin | None = None) -> Job:
+    def receive_object(
+        source: ObjectRef, job_id: str, file_name: str, origin: JobOrigin | None = None, kind: JobKind | None = None
+    ) -> Job:
         calls.append((source, job_id, origin))
+        kinds.append(kind)
         moment = datetime.now(UTC)
         return Job(
             job_id=job_id,
-            kind=JobKind.DOCUMENT,
+            kind=kind or JobKind.DOCUMENT,
             status=JobStatus.RECEIVED,
             step=JobStep.QUEUED,
             file_name=file_name,
@@ -56,6 +63,8 @@ def test_a_routed_event_starts_the_document_workflow_on_its_object(received: lis
     [(source, job_id, origin)] = received
     assert (source.bucket, source.key, job_id) == ("uploads-b", "uploads/abc/contract.pdf", outcome.job_id)
     assert origin == JobOrigin(source="crm", event_id="evt_9", event_type="document.attached")
+    # And the object is analysed as the rule's workflow says: a document, whatever its type
+    assert kinds == [JobKind.DOCUMENT]
 
 
 @pytest.mark.parametrize(
