@@ -422,6 +422,7 @@ STACK = Stack(
                 Grant("Jobs", ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem")),
                 Grant("Results", ("s3:GetObject",), objects="jobs/*"),  # the presigned link to a job's results
                 *START_WORKFLOWS,
+                JOB_EVENTS,
             ),
             timeout=30,
         ),

@@ -392,3 +392,21 @@ def test_bundles_import_without_the_project(built: dict[str, tuple[Path, dict[st
         )
         # Then it imports
         assert result.returncode == 0, f"{function.logical_id}: {result.stderr}"
+
+
+def test_every_function_that_creates_or_receives_jobs_may_publish_their_state_changes() -> None:
+    # Given the functions whose role may put job records (creating or receiving a job is a state
+    # change, published as a "Job State Change" event: chalicelib/job_events.py)
+    writers = [
+        function
+        for function in STACK.functions
+        for grant in function.grants
+        if getattr(grant, "resource", None) == "Jobs" and "dynamodb:PutItem" in grant.actions
+    ]
+    assert writers
+    for function in writers:
+        # Then each may put events on the job events bus
+        assert any(
+            getattr(grant, "resource", None) == "JobEvents" and "events:PutEvents" in grant.actions
+            for grant in function.grants
+        ), f"{function.logical_id} changes jobs but may not publish their state changes"
