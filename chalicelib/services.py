@@ -9,7 +9,9 @@ from chalicelib.adapters.chatbot import Chatbot
 from chalicelib.adapters.comprehend import Comprehend
 from chalicelib.adapters.events import EventBus
 from chalicelib.adapters.jobs_table import JobsTable
+from chalicelib.adapters.model_records import ModelRecords
 from chalicelib.adapters.queues import Queues
+from chalicelib.adapters.sagemaker import Alarms, Hosting, ModelRuntime, Registry
 from chalicelib.adapters.secrets import Secrets
 from chalicelib.adapters.storage import Storage
 from chalicelib.adapters.textract import Textract
@@ -70,6 +72,31 @@ def chatbot() -> Chatbot:
     return Chatbot(aws("lexv2-runtime"), settings.chat_bot_id, settings.chat_bot_alias_id, settings.chat_bot_locale)
 
 
+@lru_cache(maxsize=1)
+def model_records() -> ModelRecords:
+    return ModelRecords(aws("dynamodb"), get_settings().models_table)
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    return Registry(aws("sagemaker"))
+
+
+@lru_cache(maxsize=1)
+def hosting() -> Hosting:
+    return Hosting(aws("sagemaker"))
+
+
+@lru_cache(maxsize=1)
+def alarms() -> Alarms:
+    return Alarms(aws("cloudwatch"))
+
+
+@lru_cache(maxsize=1)
+def model_runtime() -> ModelRuntime:
+    return ModelRuntime(aws("sagemaker-runtime"))
+
+
 def reset() -> None:
     """Forget every adapter, client and the settings (tests change the environment)."""
     from chalicelib import signatures, webhooks
@@ -84,6 +111,11 @@ def reset() -> None:
         textract,
         comprehend,
         chatbot,
+        model_records,
+        registry,
+        hosting,
+        alarms,
+        model_runtime,
         aws,
         get_settings,
     )

@@ -76,3 +76,14 @@ class Storage:
         with service_call("S3"):
             self._s3.put_object(Bucket=ref.bucket, Key=ref.key, Body=body, ContentType="application/json")
         return ref
+
+    def objects(self, bucket: str, prefix: str) -> list[tuple[str, str, int]]:
+        """Every object under ``prefix``: (key, ETag, size), in key order."""
+        found: list[tuple[str, str, int]] = []
+        paginator = self._s3.get_paginator("list_objects_v2")
+        with service_call("S3"):
+            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+                found.extend(
+                    (o["Key"], str(o.get("ETag", "")).strip('"'), int(o["Size"])) for o in page.get("Contents", [])
+                )
+        return sorted(found)
