@@ -45,13 +45,12 @@ def record_model(schema: dict[str, Any]) -> tuple[type[BaseModel], list[str]]:
     names = []
     for feature in schema["features"]:
         kind: Any = {"integer": int, "number": float, "string": str, "boolean": bool}[feature["type"]]
+        constraints: dict[str, Any] = {"ge": feature.get("minimum"), "le": feature.get("maximum")}
         if "enum" in feature:
             kind = Literal[tuple(feature["enum"])]
-        constraints = {"ge": feature.get("minimum"), "le": feature.get("maximum")}
-        fields[feature["name"]] = (
-            kind,
-            Field(..., strict=feature["type"] != "number", **{k: v for k, v in constraints.items() if v is not None}),
-        )
+        elif feature["type"] in ("integer", "string", "boolean"):
+            constraints["strict"] = True  # "3" is not an integer, 1 is not a string
+        fields[feature["name"]] = (kind, Field(..., **{k: v for k, v in constraints.items() if v is not None}))
         names.append(feature["name"])
     created: type[BaseModel] = create_model(
         f"{schema.get('name', 'model').title()}Record", __config__=ConfigDict(extra="forbid"), **fields

@@ -107,9 +107,10 @@ class MlModel(BaseModel):
     hyperparameters: dict[str, str] = {}
     metric_definitions: tuple[dict[str, str], ...] = ()
     canary_percent: int = Field(default=10, gt=0, le=100)
-    canary_wait_seconds: int = Field(default=300, ge=0)
-    baking_seconds: int = Field(default=600, ge=0)
-    max_deployment_seconds: int = Field(default=3600, gt=0)
+    canary_wait_seconds: int = Field(default=300, ge=0, le=3600)
+    baking_seconds: int = Field(default=600, ge=0, le=3600)
+    #: UpdateEndpoint's MaximumExecutionTimeoutInSeconds: 600 to 28800.
+    max_deployment_seconds: int = Field(default=3600, ge=600, le=28800)
     max_errors_per_minute: int = Field(default=1, gt=0)
     max_latency_ms: int = Field(default=1000, gt=0)
     settle_seconds: int = Field(default=300, ge=0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -75,26 +75,20 @@ def _start(run: TrainingRun, hyperparameters: dict[str, str]) -> None:
     execution = TrainingExecution(
         run_id=run.run_id,
         model=run.model,
-        start_after=run.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        start_after=_timestamp(run.starts_at),
         hyperparameters=hyperparameters,
     )
     services.workflows().start(get_settings().training_workflow_arn, run.run_id, execution.model_dump(mode="json"))
 
 
-def settle_window(model: MlModel, moment: datetime) -> tuple[int, datetime]:
-    """The window an upload at ``moment`` falls in (its start, in epoch seconds) and when the
-    run of that window starts: at the window's end."""
-    width = max(1, model.settle_seconds)
-    start = int(moment.timestamp()) // width * width
-    return start, datetime.fromtimestamp(start + width, UTC)
-
-
 def data_arrived(bucket: str, key: str, event_time: datetime) -> TrainingRun | None:
-    """An object landed under ``training/<model>/``: the run of its settle window.
+    """An object landed under ``training/<model>/``: the run of the settle window it falls in.
 
-    Every upload of one window maps to the same run id and execution name, so a burst of
-    uploads, and S3 delivering an event twice, start one run; the execution waits for the
-    window to end before its first job reads the data."""
+    The first upload opens a window (``window#<model>``, a conditional write) of
+    ``settle_seconds``; uploads until it ends join it (and so does a late repeat of an event
+    of that window). The run's id and its execution's name
+    come from the window, so a burst of uploads, and S3 delivering an event twice, start one
+    run; the execution waits for the window to end before its first job reads the data."""
     parts = key.split("/")
     settings = get_settings()
     if bucket != settings.model_bucket or len(parts) < 3 or parts[0] != TRAINING_PREFIX.rstrip("/") or not parts[-1]:
@@ -104,9 +98,18 @@ def data_arrived(bucket: str, key: str, event_time: datetime) -> TrainingRun | N
     if model is None:
         logger.warning("training data for an undeclared model; ignored", key=key)
         return None
-    window, starts_at = settle_window(model, event_time)
-    run_id = hashlib.sha256(f"{model.name}:{window}".encode()).hexdigest()[:32]
     moment = now()
+    # The window is S3's time of the upload: a late repeat of an event whose upload fell in
+    # a window that has ended joins that window (its run) instead of opening a new one.
+    opened = event_time.astimezone(UTC).replace(microsecond=0)
+    starts_at = opened + timedelta(seconds=model.settle_seconds)
+    candidate = hashlib.sha256(f"{model.name}:{opened.isoformat()}".encode()).hexdigest()[:32]
+    window = services.model_records().claim_window(
+        f"window#{model.name}",
+        {"run_id": candidate, "starts_at": _timestamp(starts_at), "opened_by": key},
+        _timestamp(opened),
+    )
+    run_id = str(window["run_id"])
     run, created = _save_new(
         TrainingRun(
             run_id=run_id,
@@ -115,13 +118,18 @@ def data_arrived(bucket: str, key: str, event_time: datetime) -> TrainingRun | N
             trigger=TrainingTrigger.DATA,
             created_at=moment,
             updated_at=moment,
-            starts_at=starts_at,
+            starts_at=datetime.fromisoformat(str(window["starts_at"]).replace("Z", "+00:00")),
         )
     )
-    if run.status == RunStatus.SETTLING or created:
+    if run.status == RunStatus.SETTLING:
         _start(run, {})  # named run_id: a second start of the same window starts nothing
     logger.info("training data arrived", model=model.name, run_id=run_id, new_run=created, key=key)
     return run
+
+
+def _timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC to the second with a Z, as Step Functions' Wait states read it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def start_training(name: str, request: TrainingRequest, trigger: TrainingTrigger = TrainingTrigger.API) -> TrainingRun:

@@ -165,6 +165,23 @@ class ModelRecords:
                     raise ConditionFailed(record_id) from error
                 raise
 
+    def claim_window(self, record_id: str, document: dict[str, Any], now_iso: str) -> dict[str, Any]:
+        """The open settle window at ``record_id``: this new one if there is none or the last
+        one has ended (its ``starts_at`` is past), else the open one (which the caller joins)."""
+        with service_call("DynamoDB"):
+            try:
+                self._db.put_item(
+                    TableName=self._table,
+                    Item=self._item(record_id, document),
+                    ConditionExpression="attribute_not_exists(id) OR starts_at <= :now",
+                    ExpressionAttributeValues={":now": {"S": now_iso}},
+                )
+                return document
+            except Exception as error:
+                if aws_error_code(error) != "ConditionalCheckFailedException":
+                    raise
+        return self.get(record_id)
+
     def release(self, record_id: str, holder: str) -> None:
         """Free a lock item if ``holder`` holds it (a repeated release changes nothing)."""
         with service_call("DynamoDB"):

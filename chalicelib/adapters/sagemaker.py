@@ -43,11 +43,18 @@ class Registry:
         with service_call("SageMaker"):
             return str(self._sm.create_model_package(**request)["ModelPackageArn"])
 
-    def approve(self, package_arn: str, description: str) -> None:
+    def approve(self, package_arn: str, description: str, metadata: dict[str, str] | None = None) -> None:
+        """Approve the package, restating its metadata (moto's UpdateModelPackage drops
+        metadata a request leaves out; SageMaker keeps it either way)."""
+        request: dict[str, Any] = {
+            "ModelPackageArn": package_arn,
+            "ModelApprovalStatus": "Approved",
+            "ApprovalDescription": description[:1024],
+        }
+        if metadata:
+            request["CustomerMetadataProperties"] = metadata
         with service_call("SageMaker"):
-            self._sm.update_model_package(
-                ModelPackageArn=package_arn, ModelApprovalStatus="Approved", ApprovalDescription=description[:1024]
-            )
+            self._sm.update_model_package(**request)
 
 
 class Hosting:
