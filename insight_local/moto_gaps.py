@@ -557,11 +557,8 @@ def sagemaker_runtime_invokes_models() -> None:
             )
         except endpoints.InvokeError as error:
             payload = {"__type": error.code, "message": error.message, **error.extra}
-            return (
-                error.status,
-                {"Content-Type": "application/json", "x-amzn-ErrorType": error.code},
-                json.dumps(payload),
-            )
+            headers = {"Content-Type": "application/json", "x-amzn-ErrorType": error.code, "status": error.status}
+            return error.status, headers, json.dumps(payload)
         return 200, {"Content-Type": media, "x-Amzn-Invoked-Production-Variant": variant}, answer
 
     SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint
