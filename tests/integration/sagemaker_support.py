@@ -33,12 +33,12 @@ def churn_module(name: str) -> ModuleType:
     return module
 
 
-def source_archive(directory: Path = CHURN, extra: dict[str, str] | None = None) -> bytes:
-    """sourcedir.tar.gz: the directory's files at the archive's root (plus ``extra`` files)."""
+def source_archive(directory: Path = CHURN, extra: dict[str, str] | None = None, skip: tuple[str, ...] = ()) -> bytes:
+    """sourcedir.tar.gz: the directory's files at the archive's root (but ``skip``; plus ``extra``)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for path in sorted(directory.iterdir()):
-            if path.is_file() and path.suffix in (".py", ".json"):
+            if path.is_file() and path.suffix in (".py", ".json") and path.name not in skip:
                 archive.add(path, arcname=path.name)
         for name, text in (extra or {}).items():
             data = text.encode()
