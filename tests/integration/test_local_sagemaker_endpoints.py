@@ -401,3 +401,14 @@ def test_updates_sagemaker_refuses_are_refused(aws: LocalAWS, models: dict[str, 
         sagemaker.update_endpoint(EndpointName="churn-busy", EndpointConfigName="churn-busy-v1")
     time.sleep(0.3)
     assert settled(aws, "churn-busy")["EndpointConfigName"] == "churn-busy-v2"
+
+
+def test_progress_shows_jobs_and_endpoints(aws: LocalAWS, models: dict[str, str]) -> None:
+    from insight_local.sagemaker import progress
+
+    lines = [job.line() for job in progress.jobs_snapshot()]
+    good = next(line for line in lines if line.startswith("Training job train-good: Completed"))
+    assert "validation:accuracy=" in good
+    assert "endpoint churn-keep: churn-keep-v1 serving" in [
+        endpoint.line() for endpoint in progress.endpoints_snapshot()
+    ]
