@@ -425,7 +425,8 @@ def sagemaker_jobs_run_scripts() -> None:
                 )
         result = original_training(self)
         job = backend.training_jobs[name]
-        jobs.start_training(job, definitions, lambda: backend.describe_training_job(name))
+        environment = self._get_param("Environment") or {}
+        jobs.start_training(job, definitions, lambda: backend.describe_training_job(name), environment)
         return result
 
     original_processing = SageMakerResponse.create_processing_job

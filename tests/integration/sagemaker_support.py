@@ -1,5 +1,9 @@
 """Requests to the local SageMaker in the shapes of SageMaker's contract (the sagemaker SDK's
-script mode), over the example model in models/churn, and the waits around them."""
+script mode), over the example model in models/churn, and the waits around them.
+
+moto keeps its records per process, not per server: a job name used by one test module is
+taken for every later one (SageMaker refuses a job name used before), so each module names
+its jobs its own way."""
 
 from __future__ import annotations
 

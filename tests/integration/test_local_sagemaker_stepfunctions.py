@@ -131,29 +131,30 @@ def machine(aws: LocalAWS) -> str:
 
 def test_the_pipeline_prepares_trains_and_evaluates(aws: LocalAWS, machine: str) -> None:
     # When the pipeline runs with good hyperparameters
-    done = run(aws, machine, "run-good", {"run": "good", "n_estimators": "40", "max_depth": "3"})
+    done = run(aws, machine, "run-good", {"run": "sfn-good", "n_estimators": "40", "max_depth": "3"})
     # Then every job ran to completion, each task waiting for its job
     assert done["status"] == "SUCCEEDED", done.get("cause")
     output = json.loads(done["output"])
-    assert output["training"]["model"] == f"s3://{BUCKET}/models/train-good/output/model.tar.gz"
+    assert "failure" not in output, output["failure"]
+    assert output["training"]["model"] == f"s3://{BUCKET}/models/train-sfn-good/output/model.tar.gz"
     metrics = {metric["MetricName"]: metric["Value"] for metric in output["training"]["metrics"]}
     assert metrics["validation:accuracy"] > 0.8
     assert output["evaluation"] == {"status": "Completed"}
-    report = aws.client("s3").get_object(Bucket=BUCKET, Key="evaluation/good/evaluation.json")["Body"].read()
+    report = aws.client("s3").get_object(Bucket=BUCKET, Key="evaluation/sfn-good/evaluation.json")["Body"].read()
     assert json.loads(report)["binary_classification_metrics"]["accuracy"]["value"] > 0.8
     # and every job carries the run's id as a tag
     sagemaker = aws.client("sagemaker")
-    arn = sagemaker.describe_training_job(TrainingJobName="train-good")["TrainingJobArn"]
-    assert {"Key": "job_id", "Value": "good"} in sagemaker.list_tags(ResourceArn=arn)["Tags"]
+    arn = sagemaker.describe_training_job(TrainingJobName="train-sfn-good")["TrainingJobArn"]
+    assert {"Key": "job_id", "Value": "sfn-good"} in sagemaker.list_tags(ResourceArn=arn)["Tags"]
 
 
 def test_a_failed_training_job_is_caught_with_its_reason(aws: LocalAWS, machine: str) -> None:
     # When the pipeline runs with hyperparameters the training script refuses
-    done = run(aws, machine, "run-bad", {"run": "bad", "n_estimators": "40", "max_depth": "0"})
+    done = run(aws, machine, "run-bad", {"run": "sfn-bad", "n_estimators": "40", "max_depth": "0"})
     # Then the Catch received States.TaskFailed, the failed job's Describe answer as the cause
     assert done["status"] == "SUCCEEDED", done.get("cause")
     failure = json.loads(done["output"])["failure"]
     assert failure["Error"] == "States.TaskFailed"
     cause = json.loads(failure["Cause"])
-    assert cause["TrainingJobName"] == "train-bad" and cause["TrainingJobStatus"] == "Failed"
+    assert cause["TrainingJobName"] == "train-sfn-bad" and cause["TrainingJobStatus"] == "Failed"
     assert "max_depth must be at least 1" in cause["FailureReason"]
