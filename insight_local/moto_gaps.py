@@ -604,7 +604,8 @@ def sagemaker_jobs_run_scripts() -> None:
                 )
         result = original_training(self)
         job = backend.training_jobs[name]
-        jobs.start_training(job, definitions, lambda: backend.describe_training_job(name))
+        environment = self._get_param("Environment") or {}
+        jobs.start_training(job, definitions, lambda: backend.describe_training_job(name), environment)
         return result
 
     original_processing = SageMakerResponse.create_processing_job
@@ -736,11 +737,8 @@ def sagemaker_runtime_invokes_models() -> None:
             )
         except endpoints.InvokeError as error:
             payload = {"__type": error.code, "message": error.message, **error.extra}
-            return (
-                error.status,
-                {"Content-Type": "application/json", "x-amzn-ErrorType": error.code},
-                json.dumps(payload),
-            )
+            headers = {"Content-Type": "application/json", "x-amzn-ErrorType": error.code, "status": error.status}
+            return error.status, headers, json.dumps(payload)
         return 200, {"Content-Type": media, "x-Amzn-Invoked-Production-Variant": variant}, answer
 
     SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint

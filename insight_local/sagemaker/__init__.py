@@ -16,7 +16,8 @@ training, Pipe/FastFile input modes, ManifestFile data sources, async or serverl
 
 For tools and benchmarks: ``script_seconds(kind, name)`` is how long a job's script ran
 (the rest of the job's time is the engine's), ``metrics_so_far(name)`` a running training
-job's parsed metrics.
+job's parsed metrics, ``progress.jobs_snapshot()`` and ``progress.endpoints_snapshot()``
+what ``make run`` can show as the loop goes (each has a ``line()``).
 """
 
 from insight_local.sagemaker.jobs import metrics_so_far, script_seconds, wait

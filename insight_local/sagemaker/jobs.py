@@ -16,6 +16,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -64,6 +65,8 @@ class Run:
     metrics: dict[str, float] = field(default_factory=dict)
     log: JobLog | None = None
     thread: threading.Thread | None = None
+    #: the job's Environment (CreateTrainingJob's, CreateProcessingJob's)
+    environment: dict[str, str] | None = None
 
     @property
     def status(self) -> str:
@@ -285,7 +288,12 @@ def hyperparameter_value(raw: str) -> Any:
         return raw
 
 
-def start_training(job: Any, metric_definitions: list[dict[str, str]], describe: Callable[[], dict[str, Any]]) -> Run:
+def start_training(
+    job: Any,
+    metric_definitions: list[dict[str, str]],
+    describe: Callable[[], dict[str, Any]],
+    environment: dict[str, str] | None = None,
+) -> Run:
     job._metric_definitions = metric_definitions
     job.algorithm_specification["MetricDefinitions"] = metric_definitions
     job.training_job_status = "InProgress"
@@ -300,6 +308,8 @@ def start_training(job: Any, metric_definitions: list[dict[str, str]], describe:
     artifacts = job.model_artifacts
     job.model_artifacts = None
     run = _register("Training", job, describe)
+    run.environment = environment
+    job.environment = environment or None
     run.log = JobLog(KINDS["Training"][0], f"{run.name}/{HOST}-{int(time.time())}", run.region)
     _secondary(run, "Starting", "Launching requested ML instances")
     _emit(run)
@@ -374,6 +384,7 @@ def _train(run: Run, container: Container, model_uri: str) -> None:
     for name, value in user.items():
         args += [f"--{name}", value if isinstance(value, str) else json.dumps(value)]
     environment = {
+        **(run.environment or {}),
         "SM_MODEL_DIR": "/opt/ml/model",
         "SM_OUTPUT_DIR": "/opt/ml/output",
         "SM_OUTPUT_DATA_DIR": "/opt/ml/output/data",
@@ -547,6 +558,21 @@ def _transform(run: Run, container: Container, model: dict[str, Any]) -> None:
     except hosting.ModelLoadError as error:
         raise JobFailed(f"ClientError: {error}") from None
     outputs = container.path("/opt/ml/transform/output")
+    try:
+        _transform_files(run, loaded, files, inputs, outputs, content_type, accept, split)
+    finally:
+        if str(loaded.code_dir) in sys.path:
+            sys.path.remove(str(loaded.code_dir))
+    run.script_seconds = time.monotonic() - started
+    storage.upload_directory(outputs, job.transform_output["S3OutputPath"], run.region)
+
+
+def _transform_files(
+    run: Run, loaded: Any, files: list[Path], inputs: Path, outputs: Path, content_type: str, accept: str, split: str
+) -> None:
+    from insight_local.sagemaker import hosting
+
+    assert run.log is not None
     for path in files:
         body = path.read_bytes()
         records = [line for line in body.splitlines() if line.strip()] if split == "Line" else [body]
@@ -563,8 +589,6 @@ def _transform(run: Run, container: Container, model: dict[str, Any]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(b"\n".join(answers) + b"\n")
         run.log.write(f"transformed {path.relative_to(inputs)}: {len(records)} record(s)")
-    run.script_seconds = time.monotonic() - started
-    storage.upload_directory(outputs, job.transform_output["S3OutputPath"], run.region)
 
 
 def stop(kind: str, name: str) -> bool:
