@@ -101,4 +101,7 @@ def predict(endpoint: str, request: PredictRequest) -> PredictReply:
         if code == "ValidationException":
             raise NotFound(f"endpoint {model.endpoint} is not serving: {error}") from error
         raise
-    return PredictReply(endpoint=model.endpoint, variant=variant, predictions=list(answer.get("predictions", answer)))
+    found = answer.get("predictions") if isinstance(answer, dict) else None
+    if not isinstance(found, list) or not all(isinstance(item, dict) for item in found):
+        raise ModelAnswerFailed(f"the model answered without a list of predictions: {str(answer)[:200]}")
+    return PredictReply(endpoint=model.endpoint, variant=variant, predictions=found)
