@@ -9,18 +9,17 @@ import base64
 import io
 import json
 import secrets
-import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra import model_code
 from infra.resources import (
     FRAMEWORK_IMAGE_ACCOUNTS,
     STACK,
     Bucket,
     EventBus,
     Function,
-    Model,
     Queue,
     Schedule,
     Secret,
@@ -129,26 +128,6 @@ def substitute(definition: str, values: dict[str, str]) -> str:
     if "${" in definition:
         raise ValueError("the definition has a ${...} placeholder that no declaration fills")
     return definition
-
-
-def source_archive(model: Model) -> bytes:
-    """``sourcedir.tar.gz``: the model's scripts and schema at the archive's root, as the
-    sagemaker SDK packs a source directory."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for path in sorted(model.source.iterdir()):
-            if path.is_file() and path.suffix in (".py", ".json"):
-                archive.add(path, arcname=path.name)
-    return buffer.getvalue()
-
-
-def upload_model_code(s3: Any, bucket: str, model: Model) -> None:
-    """The model's scripts under ``code/<name>/`` (Processing jobs take their script from
-    there) and ``code/<name>/sourcedir.tar.gz`` (training and hosting)."""
-    for path in sorted(model.source.iterdir()):
-        if path.is_file() and path.suffix in (".py", ".json"):
-            s3.put_object(Bucket=bucket, Key=f"code/{model.name}/{path.name}", Body=path.read_bytes())
-    s3.put_object(Bucket=bucket, Key=f"code/{model.name}/sourcedir.tar.gz", Body=source_archive(model))
 
 
 def provision(
@@ -323,7 +302,7 @@ def provision(
             ModelPackageGroupName=names[model.package_group], ModelPackageGroupDescription=model.purpose
         )
         if model_bucket:
-            upload_model_code(s3, model_bucket, model)
+            model_code.upload(s3, model_bucket, model)
 
     states = aws.client("stepfunctions")
     for machine in stack.state_machines:
