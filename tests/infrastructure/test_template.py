@@ -183,7 +183,16 @@ def test_state_machine_substitutions_cover_every_placeholder(template: dict[str,
             for s in p["PolicyDocument"]["Statement"]
             if "lambda:InvokeFunction" in s["Action"]
         ]
-        assert sorted(map(json.dumps, invoke["Resource"])) == sorted({json.dumps(v) for v in substitutions.values()})
+        functions = {json.dumps(v) for k, v in substitutions.items() if k in machine.substitutions}
+        assert sorted(map(json.dumps, invoke["Resource"])) == sorted(functions)
+        # And a role it passes (SageMaker's, to its jobs) may be passed to that service only
+        for name, logical_id in machine.resource_substitutions.items():
+            assert substitutions[name] == {"Fn::GetAtt": [logical_id, "Arn"]}
+            [passing] = [
+                s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"] if "iam:PassRole" in s["Action"]
+            ]
+            assert passing["Resource"] == [substitutions[name]]
+            assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
         # And it logs and traces
         assert properties["TracingConfiguration"] == {"Enabled": True}
         assert properties["LoggingConfiguration"]["Destinations"]
