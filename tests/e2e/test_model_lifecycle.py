@@ -349,3 +349,41 @@ def test_a_batch_transform_runs_over_a_prefix_with_the_live_model(
     text = s3.get_object(Bucket=out_bucket, Key=keys[0])["Body"].read().decode()
     expected = in_process_predictions(runtime, done["package_arn"], rows)
     assert [line.split(",")[0] for line in text.split()] == [str(p["churned"]) for p in expected]
+
+
+def test_a_run_whose_execution_is_stopped_does_not_stay_in_progress(
+    runtime: Runtime, api: Client, bucket: str, better_version: dict[str, Any]
+) -> None:
+    assert runtime.deployment is not None
+    # Given new data whose run is settling
+    before = {run["run_id"] for run in api.call("GET", f"/models/{MODEL}")[1]["trainings"]}
+    runtime.aws.client("s3").put_object(Bucket=bucket, Key="training/churn/2026-12.csv", Body=data_csv(300, 300))
+    run = wait_for(api, f"/models/{MODEL}", lambda body: any(r["run_id"] not in before for r in body["trainings"]))[
+        "trainings"
+    ][0]
+    assert run["status"] == "SETTLING"
+    # When its execution is stopped (outside any Catch)
+    states = runtime.aws.client("stepfunctions")
+    arn = runtime.deployment.arns["TrainingWorkflow"].replace(":stateMachine:", ":execution:") + f":{run['run_id']}"
+    states.stop_execution(executionArn=arn, error="Operator", cause="stopped by the test")
+    # Then the safety net marks the run FAILED with why
+    run = wait_for_run(api, run["run_id"])
+    assert run["status"] == "FAILED", run
+    # (with StopExecution's error and cause where the event carries them, as AWS's does;
+    # moto's execution keeps none, and the run says it was aborted)
+    assert (run["error"]["type"], run["error"]["reason"]) in (
+        ("Operator", "stopped by the test"),
+        ("ExecutionAborted", "the workflow's execution ended ABORTED before recording an outcome"),
+    )
+
+
+def test_the_schedule_trains_every_model(runtime: Runtime, api: Client, better_version: dict[str, Any]) -> None:
+    assert runtime.scheduler is not None
+    # When the retraining schedule fires
+    fired = runtime.scheduler.fire("ModelTrainingSchedule")
+    # Then each model gets a run over its data, judged at the gate like any other
+    [run_id] = fired["runs"]
+    run = wait_for_run(api, run_id)
+    assert run["trigger"] == "schedule"
+    assert run["status"] in ("SUCCEEDED", "REJECTED"), run
+    assert run["verdict"]
