@@ -634,9 +634,19 @@ def sagemaker_model_package_events() -> None:
     original_create = SageMakerModelBackend.create_model_package
     original_update = SageMakerModelBackend.update_model_package
 
+    def iso(value: Any) -> Any:  # this event's times are ISO 8601, as in SageMaker's example of it
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if isinstance(value, dict):
+            return {key: iso(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [iso(item) for item in value]
+        return value
+
     def publish(backend: Any, arn: str) -> None:
         package = backend.describe_model_package(arn)
-        emit(backend.region_name, "SageMaker Model Package State Change", package.arn, package.gen_response_object())
+        detail = iso(package.gen_response_object())
+        emit(backend.region_name, "SageMaker Model Package State Change", package.arn, detail)
 
     def create_model_package(self: Any, *args: Any, **kwargs: Any) -> str:
         arn = original_create(self, *args, **kwargs)

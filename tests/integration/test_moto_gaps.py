@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -551,6 +552,7 @@ def test_gap_sagemaker_model_package_events(aws: LocalAWS) -> None:
     assert [event["detail"]["ModelApprovalStatus"] for event in received] == ["PendingManualApproval", "Approved"]
     assert {event["detail"]["ModelPackageArn"] for event in received} == {arn}
     assert received[0]["resources"] == [arn] and received[0]["source"] == "aws.sagemaker"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", received[0]["detail"]["CreationTime"])
 
 
 GAP_TESTS = sorted(name for name in dir(sys.modules[__name__]) if name.startswith("test_gap_"))
