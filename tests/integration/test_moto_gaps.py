@@ -470,15 +470,28 @@ def test_gap_sagemakerruntime_sdk_integration(aws: LocalAWS) -> None:
                 "Resource": "arn:aws:states:::aws-sdk:sagemakerruntime:invokeEndpoint",
                 "Parameters": {"EndpointName": "gap-sdk", "ContentType": "text/csv", "Body.$": "$.csv"},
                 "ResultSelector": {"prediction.$": "States.StringToJson($.Body)"},
+                "ResultPath": "$.answer",
+                "Next": "Describe",
+            },
+            "Describe": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sagemaker:describeEndpoint",
+                "Parameters": {"EndpointName": "gap-sdk"},
+                "ResultSelector": {"status.$": "$.EndpointStatus", "created.$": "$.CreationTime"},
+                "ResultPath": "$.endpoint",
                 "End": True,
-            }
+            },
         },
     }
     # When it runs
     done = execution_of(aws, definition, "gap-sdk-predict", {"csv": "5,7"})
     # Then the model's answer is in the output, as a string Step Functions can parse
     assert done["status"] == "SUCCEEDED", done
-    assert json.loads(done["output"]) == {"prediction": [10.0, 14.0]}
+    output = json.loads(done["output"])
+    assert output["answer"] == {"prediction": [10.0, 14.0]}
+    # and the endpoint's Describe answer came through, its timestamps as strings
+    assert output["endpoint"]["status"] == "InService"
+    assert output["endpoint"]["created"].startswith(time.strftime("%Y-"))
 
 
 def test_gap_sagemaker_update_endpoint(aws: LocalAWS) -> None:
