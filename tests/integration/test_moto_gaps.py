@@ -298,13 +298,9 @@ def test_gap_ai_services(aws: LocalAWS) -> None:
     ]
     assert "INV-2026-0042" in " ".join(b["Text"] for b in blocks if b["BlockType"] == "LINE")
     # moto's Polly answers eight zero bytes whatever the text; the offline engine speaks it
-    marks = (
-        aws.client("polly")
-        .synthesize_speech(Text="Hello there.", VoiceId="Joanna", OutputFormat="json", SpeechMarkTypes=["word"])[
-            "AudioStream"
-        ]
-        .read()
-    )
+    marks = aws.client("polly").synthesize_speech(
+        Text="Hello there.", VoiceId="Joanna", OutputFormat="json", SpeechMarkTypes=["word"]
+    )["AudioStream"].read()
     assert [json.loads(line)["value"] for line in marks.decode().splitlines()] == ["Hello", "there"]
 
 
