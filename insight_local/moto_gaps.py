@@ -747,7 +747,9 @@ def sagemaker_runtime_invokes_models() -> None:
 def sagemakerruntime_sdk_integration() -> None:
     """moto's Step Functions knows no ``aws-sdk:sagemakerruntime`` service (boto3 calls it
     ``sagemaker-runtime``) and would put the answer's streamed Body in the state. Map the name,
-    read the Body into a string, and name its errors ``SageMakerRuntime.*Exception`` as AWS does."""
+    read the Body into a string, and name its errors ``SageMakerRuntime.*Exception`` as AWS does.
+    And ``aws-sdk:sagemaker`` answers (DescribeEndpoint, DescribeModelPackage...) hold datetimes
+    that break DescribeExecution: give them as ISO 8601 strings."""
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_aws_sdk as aws_sdk,
     )
@@ -755,17 +757,21 @@ def sagemakerruntime_sdk_integration() -> None:
         StateTaskService,
     )
 
-    from insight_local.sagemaker.stepfunctions import read_streaming_bodies
+    from insight_local.sagemaker.stepfunctions import iso_datetimes, read_streaming_bodies
 
     StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES["sagemakerruntime"] = "sagemaker-runtime"
     aws_sdk._SERVICE_ERROR_NAMES["sagemaker-runtime"] = "SageMakerRuntime"
     aws_sdk._SERVICE_ERROR_NAMES["sagemakerruntime"] = "SageMakerRuntime"
+    aws_sdk._SERVICE_ERROR_NAMES["sagemaker"] = "SageMaker"
     original = aws_sdk.StateTaskServiceAwsSdk._eval_service_task
 
     def _eval_service_task(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
         original(self, env, *args, **kwargs)
-        if self._get_boto_service_name() == "sagemaker-runtime":
+        service = self._get_boto_service_name()
+        if service == "sagemaker-runtime":
             env.stack.append(read_streaming_bodies(env.stack.pop()))
+        elif service == "sagemaker":
+            env.stack.append(iso_datetimes(env.stack.pop()))
 
     aws_sdk.StateTaskServiceAwsSdk._eval_service_task = _eval_service_task
 
@@ -813,9 +819,19 @@ def sagemaker_model_package_events() -> None:
     original_create = SageMakerModelBackend.create_model_package
     original_update = SageMakerModelBackend.update_model_package
 
+    def iso(value: Any) -> Any:  # this event's times are ISO 8601, as in SageMaker's example of it
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if isinstance(value, dict):
+            return {key: iso(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [iso(item) for item in value]
+        return value
+
     def publish(backend: Any, arn: str) -> None:
         package = backend.describe_model_package(arn)
-        emit(backend.region_name, "SageMaker Model Package State Change", package.arn, package.gen_response_object())
+        detail = iso(package.gen_response_object())
+        emit(backend.region_name, "SageMaker Model Package State Change", package.arn, detail)
 
     def create_model_package(self: Any, *args: Any, **kwargs: Any) -> str:
         arn = original_create(self, *args, **kwargs)

@@ -174,7 +174,9 @@ def provision(
             },
         )
         if bucket.versioned:
-            s3.put_bucket_versioning(Bucket=names[bucket.logical_id], VersioningConfiguration={"Status": "Enabled"})
+            s3.put_bucket_versioning(
+                Bucket=names[bucket.logical_id], VersioningConfiguration={"Status": "Enabled"}
+            )
         s3.put_bucket_encryption(
             Bucket=names[bucket.logical_id],
             ServerSideEncryptionConfiguration={

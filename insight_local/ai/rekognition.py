@@ -648,6 +648,8 @@ def detect_text(data: bytes, request: dict[str, Any]) -> dict[str, Any]:
     return {"TextDetections": detections + word_detections, "TextModelVersion": TEXT_MODEL_VERSION}
 
 
+
+
 def _in_region(x: float, y: float, region: dict[str, Any]) -> bool:
     """Whether the point (ratios of the picture) lies in a RegionOfInterest."""
     polygon = region.get("Polygon") or []

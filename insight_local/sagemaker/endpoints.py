@@ -233,9 +233,14 @@ def update(backend: Any, endpoint: Any, config_name: str, deployment_config: dic
     _emit(endpoint, region, deployment=True)
 
     def variant_status(status: str, message: str) -> None:
+        # a new summary, never one changed in place: a Describe may be reading it
         moment = now()
-        for variant in endpoint.pending_deployment_summary["ProductionVariants"]:
-            variant["VariantStatus"] = [{"Status": status, "StatusMessage": message, "StartTime": moment}]
+        summary = endpoint.pending_deployment_summary
+        variants = [
+            {**variant, "VariantStatus": [{"Status": status, "StatusMessage": message, "StartTime": moment}]}
+            for variant in summary["ProductionVariants"]
+        ]
+        endpoint.pending_deployment_summary = {**summary, "ProductionVariants": variants}
         endpoint.last_modified_time = moment
         _emit(endpoint, region, deployment=True, state=False)
 

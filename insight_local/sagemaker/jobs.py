@@ -269,13 +269,16 @@ def _stopped_check(run: Run) -> None:
 
 
 def _secondary(run: Run, status: str, message: str) -> None:
+    """A new secondary status. The transitions are replaced, never changed in place: a
+    Describe may be reading them on the server's thread."""
     moment = now()
-    transitions = run.job.secondary_status_transitions
+    transitions = list(run.job.secondary_status_transitions or [])
     if transitions and "EndTime" not in transitions[-1]:
-        transitions[-1]["EndTime"] = moment
-    transitions.append({"Status": status, "StartTime": moment, "StatusMessage": message})
+        transitions[-1] = {**transitions[-1], "EndTime": moment}
+    latest = {"Status": status, "StartTime": moment, "StatusMessage": message}
     if status in ("Completed", "Failed", "Stopped", "MaxRuntimeExceeded"):
-        transitions[-1]["EndTime"] = moment
+        latest["EndTime"] = moment
+    run.job.secondary_status_transitions = [*transitions, latest]
     run.job.secondary_status = status
     run.job.last_modified_time = moment
 

@@ -8,7 +8,8 @@ FailureReason) as the cause. Request-response calls (``sagemaker:createModel``..
 API's response; a refused request fails with ``SageMaker.AmazonSageMakerException``.
 
 ``aws-sdk:sagemakerruntime:invokeEndpoint`` is mapped to boto3's ``sagemaker-runtime`` and its
-``Body`` read into a string, as Step Functions returns it.
+``Body`` read into a string, as Step Functions returns it; ``aws-sdk:sagemaker:*`` answers
+give their timestamps as ISO 8601 strings.
 """
 
 from __future__ import annotations
@@ -142,3 +143,16 @@ def read_streaming_bodies(response: dict[str, Any]) -> dict[str, Any]:
             except UnicodeDecodeError:
                 response[name] = json.dumps(list(content))
     return response
+
+
+def iso_datetimes(value: Any) -> Any:
+    """An aws-sdk answer with its timestamps as ISO 8601 strings (JSON cannot hold datetimes)."""
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: iso_datetimes(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [iso_datetimes(item) for item in value]
+    return value

@@ -412,3 +412,44 @@ def test_progress_shows_jobs_and_endpoints(aws: LocalAWS, models: dict[str, str]
     assert "endpoint churn-keep: churn-keep-v1 serving" in [
         endpoint.line() for endpoint in progress.endpoints_snapshot()
     ]
+
+
+def test_linear_traffic_shifting_reaches_the_new_model_step_by_step(aws: LocalAWS, models: dict[str, str]) -> None:
+    # Given an endpoint serving the shallow model
+    endpoint(aws, "churn-linear", config(aws, "churn-linear-v1", {"AllTraffic": "shallow"}))
+    alarm = error_alarm(aws, "churn-linear")
+    linear = canary(alarm, wait=1, termination=0)
+    linear["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"] = {
+        "Type": "LINEAR",
+        "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+        "WaitIntervalInSeconds": 1,
+    }
+    queue = queue_for(
+        aws,
+        "linear-events",
+        {
+            "source": ["aws.sagemaker"],
+            "detail-type": ["SageMaker Endpoint Deployment State Change"],
+            "detail": {"EndpointName": ["churn-linear"]},
+        },
+    )
+    # When the good model is deployed in steps of half the capacity
+    sagemaker = aws.client("sagemaker")
+    sagemaker.update_endpoint(
+        EndpointName="churn-linear",
+        EndpointConfigName=config(aws, "churn-linear-v2", {"AllTraffic": "good"}),
+        DeploymentConfig=linear,
+    )
+    time.sleep(0.3)
+    done = settled(aws, "churn-linear")
+    # Then it baked at 50% then 100% of the traffic, and serves alone
+    assert done["EndpointConfigName"] == "churn-linear-v2"
+    messages = [
+        detail["PendingDeploymentSummary"]["ProductionVariants"][0]["VariantStatus"][0]["StatusMessage"]
+        for detail in (event["detail"] for event in drain(aws, queue))
+        if "PendingDeploymentSummary" in detail
+    ]
+    assert any("on 50% of the capacity" in message for message in messages)
+    assert any("on 100% of the capacity" in message for message in messages)
+    expected = local_predictions(aws, models["good"], CUSTOMERS)
+    assert predict(aws, "churn-linear", CUSTOMERS)[0] == expected

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -371,13 +372,9 @@ def test_gap_ai_services(aws: LocalAWS) -> None:
     ]
     assert "INV-2026-0042" in " ".join(b["Text"] for b in blocks if b["BlockType"] == "LINE")
     # moto's Polly answers eight zero bytes whatever the text; the offline engine speaks it
-    marks = (
-        aws.client("polly")
-        .synthesize_speech(Text="Hello there.", VoiceId="Joanna", OutputFormat="json", SpeechMarkTypes=["word"])[
-            "AudioStream"
-        ]
-        .read()
-    )
+    marks = aws.client("polly").synthesize_speech(
+        Text="Hello there.", VoiceId="Joanna", OutputFormat="json", SpeechMarkTypes=["word"]
+    )["AudioStream"].read()
     assert [json.loads(line)["value"] for line in marks.decode().splitlines()] == ["Hello", "there"]
 
 
@@ -545,15 +542,28 @@ def test_gap_sagemakerruntime_sdk_integration(aws: LocalAWS) -> None:
                 "Resource": "arn:aws:states:::aws-sdk:sagemakerruntime:invokeEndpoint",
                 "Parameters": {"EndpointName": "gap-sdk", "ContentType": "text/csv", "Body.$": "$.csv"},
                 "ResultSelector": {"prediction.$": "States.StringToJson($.Body)"},
+                "ResultPath": "$.answer",
+                "Next": "Describe",
+            },
+            "Describe": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sagemaker:describeEndpoint",
+                "Parameters": {"EndpointName": "gap-sdk"},
+                "ResultSelector": {"status.$": "$.EndpointStatus", "created.$": "$.CreationTime"},
+                "ResultPath": "$.endpoint",
                 "End": True,
-            }
+            },
         },
     }
     # When it runs
     done = execution_of(aws, definition, "gap-sdk-predict", {"csv": "5,7"})
     # Then the model's answer is in the output, as a string Step Functions can parse
     assert done["status"] == "SUCCEEDED", done
-    assert json.loads(done["output"]) == {"prediction": [10.0, 14.0]}
+    output = json.loads(done["output"])
+    assert output["answer"] == {"prediction": [10.0, 14.0]}
+    # and the endpoint's Describe answer came through, its timestamps as strings
+    assert output["endpoint"]["status"] == "InService"
+    assert output["endpoint"]["created"].startswith(time.strftime("%Y-"))
 
 
 def test_gap_sagemaker_update_endpoint(aws: LocalAWS) -> None:
@@ -627,6 +637,7 @@ def test_gap_sagemaker_model_package_events(aws: LocalAWS) -> None:
     assert [event["detail"]["ModelApprovalStatus"] for event in received] == ["PendingManualApproval", "Approved"]
     assert {event["detail"]["ModelPackageArn"] for event in received} == {arn}
     assert received[0]["resources"] == [arn] and received[0]["source"] == "aws.sagemaker"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", received[0]["detail"]["CreationTime"])
 
 
 GAP_TESTS = sorted(name for name in dir(sys.modules[__name__]) if name.startswith("test_gap_"))
