@@ -239,14 +239,17 @@ def deploy_model(start: DeploymentStart) -> None:
         "endpoint_config": name,
         "task_token": start.task_token,
     }
+    if endpoint is not None and endpoint.get("EndpointStatus") == "Failed":
+        # A failed endpoint cannot be updated: it is deleted and made again from this config.
+        hosting.delete_endpoint(model.endpoint)
+        logger.warning("failed endpoint deleted", endpoint=model.endpoint, reason=endpoint.get("FailureReason"))
+        endpoint = hosting.endpoint(model.endpoint)
     if endpoint is None:
         values["strategy"] = "create"
     else:
-        if endpoint.get("EndpointStatus") not in ("InService",):
-            raise InvalidRequest(
-                f"endpoint {model.endpoint} is {endpoint.get('EndpointStatus')}: "
-                f"{endpoint.get('FailureReason') or 'it cannot be updated now'}"
-            )
+        if endpoint.get("EndpointStatus") != "InService":
+            # Creating, Updating, Deleting...: the step is retried until it can go on.
+            raise EndpointBusy(f"endpoint {model.endpoint} is {endpoint.get('EndpointStatus')}")
         for request in alarm_requests(model, deployment):
             services.alarms().put(request)
             alarms.append(request["AlarmName"])
@@ -340,6 +343,7 @@ def finish_deployment(end: DeploymentEnd) -> Deployment:
     if outcome.reason:
         values["reason"] = outcome.reason[:4000]
     superseded: list[str] = []
+    hosting = services.hosting()
     if outcome.status == DeploymentStatus.DEPLOYED and deployment.model_name and deployment.endpoint_config:
         live = Live(
             endpoint=deployment.endpoint,
@@ -352,13 +356,21 @@ def finish_deployment(end: DeploymentEnd) -> Deployment:
             deployed_at=moment,
         )
         records.put(f"live#{deployment.endpoint}", live.model_dump(mode="json"))
-        hosting = services.hosting()
         if deployment.previous_config and deployment.previous_config != deployment.endpoint_config:
             hosting.delete_endpoint_config(deployment.previous_config)
             superseded.append(deployment.previous_config)
         if deployment.previous_model and deployment.previous_model != deployment.model_name:
             hosting.delete_model(deployment.previous_model)
             superseded.append(deployment.previous_model)
+    elif deployment.strategy == "blue_green_canary" and deployment.endpoint_config and deployment.model_name:
+        # Rolled back or failed: the endpoint is back on its old config; the new one serves nothing.
+        if deployment.endpoint_config != deployment.previous_config:
+            hosting.delete_endpoint_config(deployment.endpoint_config)
+            superseded.append(deployment.endpoint_config)
+        if deployment.model_name != deployment.previous_model:
+            hosting.delete_model(deployment.model_name)
+            superseded.append(deployment.model_name)
+    if superseded:
         values["superseded"] = superseded
     try:
         updated = records.update(

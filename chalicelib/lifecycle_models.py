@@ -163,7 +163,11 @@ class Deployment(Contract):
     alarms: list[str] = Field(default=[], description="The auto-rollback alarms of a blue/green update.")
     previous_config: str | None = Field(default=None, description="The endpoint config this deployment replaces.")
     previous_model: str | None = None
-    superseded: list[str] = Field(default=[], description="Configs and models deleted after the deploy.")
+    superseded: list[str] = Field(
+        default=[],
+        description="Endpoint configs and models deleted when the deployment ended: those it replaced, "
+        "or its own after a rollback.",
+    )
     reason: str | None = None
 
 

@@ -571,6 +571,7 @@ STACK = Stack(
                 Grant("ModelData", ("s3:GetObject",), objects="training/*"),
                 READ_MODEL_CODE,
                 Grant("ModelData", ("s3:GetObject", "s3:PutObject"), objects="artifacts/*"),
+                Grant("ModelData", ("s3:GetObject",), objects="batch/*"),  # batch transforms' input
                 LIST_MODEL_DATA,
                 # Pulling the framework image from the AWS-owned registry of the region.
                 ServiceGrant(("ecr:GetAuthorizationToken",)),
@@ -607,6 +608,8 @@ STACK = Stack(
                 # Models: trainings, transforms, approvals, predictions, their status.
                 Grant("ModelRecords", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
                 READ_MODEL_CODE,
+                LIST_MODEL_DATA,  # a transform's input prefix has objects
+                Grant("ModelData", ("s3:GetObject",), objects="artifacts/*"),  # versions' evaluation.json
                 READ_PACKAGES,
                 ArnGrant(("sagemaker:UpdateModelPackage",), package_arns()),
                 ArnGrant(("sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"), endpoint_arns()),
@@ -796,6 +799,7 @@ STACK = Stack(
             purpose="Registers the model package with its metrics, data and code versions.",
             grants=(
                 MODEL_RECORDS,
+                READ_PACKAGES,
                 ArnGrant(("sagemaker:CreateModelPackage", "sagemaker:AddTags"), package_arns()),
             ),
         ),
@@ -838,12 +842,13 @@ STACK = Stack(
                         "sagemaker:CreateEndpoint",
                         "sagemaker:UpdateEndpoint",
                         "sagemaker:DescribeEndpoint",
+                        "sagemaker:DeleteEndpoint",  # a Failed endpoint, made again
                         "sagemaker:AddTags",
                     ),
                     (*sagemaker_arns("model", "endpoint-config"), *endpoint_arns()),
                 ),
                 ArnGrant(
-                    ("cloudwatch:PutMetricAlarm",),
+                    ("cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"),
                     ("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:insight-*",),
                 ),
             ),

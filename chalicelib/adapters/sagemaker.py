@@ -96,6 +96,14 @@ class Hosting:
         with service_call("SageMaker"):
             self._sm.update_endpoint(EndpointName=name, EndpointConfigName=config, DeploymentConfig=deployment_config)
 
+    def delete_endpoint(self, name: str) -> None:
+        with service_call("SageMaker"):
+            try:
+                self._sm.delete_endpoint(EndpointName=name)
+            except Exception as error:
+                if aws_error_code(error) != "ValidationException":
+                    raise
+
     def delete_endpoint_config(self, name: str) -> None:
         with service_call("SageMaker"):
             try:

@@ -176,7 +176,8 @@ def test_approval_deploys_the_better_model_blue_green_and_it_answers_predictions
     previous = first_version["deployment"]
     assert deployment["superseded"] == [previous["endpoint_config"], previous["model_name"]]
     sagemaker = runtime.aws.client("sagemaker")
-    assert not sagemaker.list_endpoint_configs(NameContains=previous["endpoint_config"])["EndpointConfigs"]
+    configs = [c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]]
+    assert previous["endpoint_config"] not in configs
     detail = api.call("GET", f"/models/{MODEL}")[1]
     assert detail["model"]["live_version"] == run["version"]
     assert detail["endpoint_status"] == "InService"
@@ -300,6 +301,9 @@ def test_a_faulty_model_is_rolled_back_and_the_old_one_keeps_serving(
     assert 502 in answers, answers
     assert deployment["status"] == "ROLLED_BACK", deployment
     assert "alarm" in deployment["reason"].lower()
+    # And the faulty model and its endpoint config, serving nothing, are deleted
+    assert deployment["superseded"] == [deployment["endpoint_config"], deployment["model_name"]]
+    assert deployment["model_name"] not in [m["ModelName"] for m in sagemaker.list_models()["Models"]]
     # And the old model still serves, and is still the live version
     status, answer = api.call("POST", f"/predict/{MODEL}", {"instances": [CUSTOMER]})
     assert status == 200, answer

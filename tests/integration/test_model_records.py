@@ -23,6 +23,8 @@ TABLE = "insight-test-model-records"
 @pytest.fixture
 def records(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelRecords]:
     models = [m.setting("test", "us-east-1", FRAMEWORK_IMAGE_ACCOUNTS["us-east-1"]) for m in STACK.models]
+    # moto in process: no local server's endpoint (another module's runtime may have set one)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("INSIGHT_ML_MODELS", json.dumps(models))
     monkeypatch.setenv("INSIGHT_MODELS_TABLE", TABLE)
     monkeypatch.setenv("INSIGHT_MODEL_BUCKET", "insight-test-model-data")
