@@ -141,3 +141,30 @@ def test_a_lock_is_released_only_by_its_holder(records: ModelRecords) -> None:
     assert records.get("lock#e")["holder"] == "a"
     records.release("lock#e", "a")
     assert records.find("lock#e") is None
+
+
+def test_only_approvals_of_insights_groups_deploy(records: ModelRecords, starts: Starts) -> None:
+    from chalicelib.lifecycle_models import ModelPackageStateChange
+
+    def change(group: str, status: str, version: int = 1) -> ModelPackageStateChange:
+        return ModelPackageStateChange.model_validate(
+            {
+                "ModelPackageGroupName": group,
+                "ModelPackageArn": f"arn:aws:sagemaker:us-east-1:123456789012:model-package/{group}/{version}",
+                "ModelPackageVersion": version,
+                "ModelApprovalStatus": status,
+                "ModelPackageStatus": "Completed",
+                "CreationTime": "2026-11-24T12:00:00Z",
+            }
+        )
+
+    group = trainings.declared_model("churn").package_group
+    # An approval of another team's group, and a registration pending approval, deploy nothing
+    assert deployments.package_approved(change("someone-elses-models", "Approved")) is None
+    assert deployments.package_approved(change(group, "PendingManualApproval")) is None
+    assert not starts.started
+    # An approval of the churn model's group (registered Approved by auto-approve) deploys it
+    deployment = deployments.package_approved(change(group, "Approved", 3))
+    assert deployment is not None
+    assert (deployment.version, deployment.trigger, deployment.status) == (3, "event", DeploymentStatus.PENDING)
+    assert list(starts.started) == [deployment.deployment_id]
