@@ -66,6 +66,11 @@ class TrainingRun(Contract):
     package_arn: str | None = None
     version: int | None = None
     error: JobError | None = None
+    progress: dict[str, str] = Field(
+        default={},
+        description="While the run is RUNNING: each SageMaker job's status as SageMaker tells it now "
+        "(e.g. InProgress (Training)), or NotStarted.",
+    )
 
 
 class TrainingRequest(Contract):

@@ -11,7 +11,7 @@ from chalicelib.adapters.events import EventBus
 from chalicelib.adapters.jobs_table import JobsTable
 from chalicelib.adapters.model_records import ModelRecords
 from chalicelib.adapters.queues import Queues
-from chalicelib.adapters.sagemaker import Alarms, Hosting, ModelRuntime, Registry
+from chalicelib.adapters.sagemaker import Alarms, Hosting, Jobs, ModelRuntime, Registry
 from chalicelib.adapters.secrets import Secrets
 from chalicelib.adapters.storage import Storage
 from chalicelib.adapters.textract import Textract
@@ -88,6 +88,11 @@ def hosting() -> Hosting:
 
 
 @lru_cache(maxsize=1)
+def sagemaker_jobs() -> Jobs:
+    return Jobs(aws("sagemaker"))
+
+
+@lru_cache(maxsize=1)
 def alarms() -> Alarms:
     return Alarms(aws("cloudwatch"))
 
@@ -114,6 +119,7 @@ def reset() -> None:
         model_records,
         registry,
         hosting,
+        sagemaker_jobs,
         alarms,
         model_runtime,
         aws,

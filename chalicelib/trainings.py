@@ -59,7 +59,11 @@ def get_run(name: str, run_id: str) -> TrainingRun:
     found = services.model_records().find(run_key(run_id)) if len(run_id) <= 64 else None
     if found is None or found.get("model") != name:
         raise NotFound(f"model {name} has no training run {run_id[:64]!r}")
-    return TrainingRun.model_validate(found)
+    run = TrainingRun.model_validate(found)
+    if run.status != RunStatus.RUNNING:
+        return run
+    jobs = services.sagemaker_jobs()
+    return run.model_copy(update={"progress": {kind: jobs.status(kind, job) for kind, job in run.jobs.items()}})
 
 
 def _save_new(run: TrainingRun) -> tuple[TrainingRun, bool]:

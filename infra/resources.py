@@ -613,6 +613,11 @@ STACK = Stack(
                 READ_PACKAGES,
                 ArnGrant(("sagemaker:UpdateModelPackage",), package_arns()),
                 ArnGrant(("sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"), endpoint_arns()),
+                # A running training run's progress
+                ArnGrant(
+                    ("sagemaker:DescribeProcessingJob", "sagemaker:DescribeTrainingJob"),
+                    sagemaker_arns("processing-job", "training-job"),
+                ),
                 Grant("TrainingWorkflow", ("states:StartExecution",)),
                 Grant("TransformWorkflow", ("states:StartExecution",)),
                 Grant("DeploymentWorkflow", ("states:StartExecution",)),

@@ -57,6 +57,31 @@ class Registry:
             self._sm.update_model_package(**request)
 
 
+class Jobs:
+    """Processing and training jobs as SageMaker describes them (their progress)."""
+
+    def __init__(self, client: Any) -> None:
+        self._sm = client
+
+    def status(self, kind: str, name: str) -> str:
+        """``Completed``, ``InProgress (Training)``...; ``NotStarted`` for a job not created yet."""
+        describe, parameter, field, secondary = {
+            "training": ("describe_training_job", "TrainingJobName", "TrainingJobStatus", "SecondaryStatus"),
+            "processing": ("describe_processing_job", "ProcessingJobName", "ProcessingJobStatus", None),
+            "evaluation": ("describe_processing_job", "ProcessingJobName", "ProcessingJobStatus", None),
+        }[kind]
+        with service_call("SageMaker"):
+            try:
+                answer = getattr(self._sm, describe)(**{parameter: name})
+            except Exception as error:
+                if aws_error_code(error) in ("ValidationException", "ResourceNotFound"):
+                    return "NotStarted"
+                raise
+        status = str(answer[field])
+        detail = answer.get(secondary) if secondary else None
+        return f"{status} ({detail})" if detail and detail != status else status
+
+
 class Hosting:
     """Models, endpoint configs and endpoints."""
 

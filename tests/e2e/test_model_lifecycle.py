@@ -69,10 +69,15 @@ def wait_for(api: Client, path: str, done: Any, timeout: float = 120) -> dict[st
     raise AssertionError(f"{path} did not finish in {timeout}s: {body}")
 
 
-def wait_for_run(api: Client, run_id: str) -> dict[str, Any]:
-    return wait_for(
-        api, f"/models/{MODEL}/trainings/{run_id}", lambda run: run["status"] in ("SUCCEEDED", "REJECTED", "FAILED")
-    )
+def wait_for_run(api: Client, run_id: str, progress: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The run once it ended; ``progress`` gets each progress it showed while RUNNING."""
+
+    def ended(run: dict[str, Any]) -> bool:
+        if progress is not None and run["progress"] and run["progress"] not in progress:
+            progress.append(run["progress"])
+        return run["status"] in ("SUCCEEDED", "REJECTED", "FAILED")
+
+    return wait_for(api, f"/models/{MODEL}/trainings/{run_id}", ended)
 
 
 def wait_for_deployment(api: Client, deployment_id: str) -> dict[str, Any]:
@@ -233,8 +238,13 @@ def test_a_worse_model_is_stopped_at_the_gate_with_the_reason(api: Client, bette
     # When a model worse than the one in production is trained
     status, run = api.call("POST", f"/models/{MODEL}/trainings", {"hyperparameters": MODEST})
     assert status == 202, run
-    run = wait_for_run(api, run["run_id"])
-    # Then the gate rejects it with the reason, and nothing is registered
+    progress: list[dict[str, str]] = []
+    run = wait_for_run(api, run["run_id"], progress)
+    # Then, while it ran, its record told each job's progress as SageMaker did
+    assert any(p["processing"].startswith("InProgress") or p["training"] != "NotStarted" for p in progress), progress
+    assert any(p["training"].startswith(("InProgress", "Completed")) for p in progress), progress
+    assert run["progress"] == {}
+    # And the gate rejects it with the reason, and nothing is registered
     assert run["status"] == "REJECTED", run
     assert "not better than the production model" in run["verdict"]
     assert run["production_metric"] == better_version["run"]["metrics"]["accuracy"]
