@@ -401,3 +401,23 @@ def test_the_schedule_trains_every_model(runtime: Runtime, api: Client, better_v
     assert run["trigger"] == "schedule"
     assert run["status"] in ("SUCCEEDED", "REJECTED"), run
     assert run["verdict"]
+
+
+def test_requests_about_models_that_cannot_be_met_get_clear_answers(api: Client) -> None:
+    # Unknown models, versions, runs and deployments are 404 with what exists
+    status, answer = api.call("GET", "/models/fraud")
+    assert (status, answer["code"]) == (404, "NotFound")
+    assert "declared: churn" in answer["message"]
+    assert api.call("POST", f"/models/{MODEL}/versions/999/approve")[0] == 404
+    assert api.call("POST", f"/models/{MODEL}/versions/latest/approve")[0] == 404
+    assert api.call("GET", f"/models/{MODEL}/trainings/{'0' * 32}")[0] == 404
+    assert api.call("GET", f"/deployments/{'0' * 32}")[0] == 404
+    # Hyperparameters the model does not declare are refused before anything runs
+    status, answer = api.call("POST", f"/models/{MODEL}/trainings", {"hyperparameters": {"epochs": "3"}})
+    assert status == 400
+    assert "unknown hyperparameters ['epochs']" in answer["message"]
+    # A transform reads only under batch/, with a live model, and a prefix that holds something
+    assert api.call("POST", f"/models/{MODEL}/transforms", {"input_prefix": "training/churn/"})[0] == 422
+    status, answer = api.call("POST", f"/models/{MODEL}/transforms", {"input_prefix": "batch/churn/empty/"})
+    assert status == 400
+    assert "there is nothing under" in answer["message"] or "no live version yet" in answer["message"]
