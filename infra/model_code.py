@@ -12,6 +12,7 @@ Provisioning does this locally; on AWS it is the deploy step after ``sam deploy`
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import tarfile
 from pathlib import Path
@@ -27,14 +28,15 @@ def files(model: Model) -> list[Path]:
 
 
 def source_archive(model: Model) -> bytes:
+    """The same bytes for the same files (no times or owners in the tar or gzip headers)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
         for path in files(model):
             info = archive.gettarinfo(str(path), arcname=path.name)
             info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""  # same bytes, same version
             with path.open("rb") as content:
                 archive.addfile(info, content)
-    return buffer.getvalue()
+    return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 def upload(s3: Any, bucket: str, model: Model) -> list[str]:

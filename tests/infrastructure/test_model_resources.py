@@ -71,3 +71,22 @@ def test_functions_are_told_the_models_with_the_regions_image(template: dict[str
         "${ImageAccount}.dkr.ecr.${AWS::Region}.amazonaws.com/sagemaker-scikit-learn:"
     )
     assert "Fn::FindInMap" in values["ImageAccount"]
+
+
+def test_the_source_archive_has_the_scripts_at_its_root_and_the_same_bytes_each_time() -> None:
+    import io
+    import tarfile
+
+    from infra.model_code import source_archive
+
+    import time
+
+    model = STACK.models[0]
+    archive = source_archive(model)
+    time.sleep(1.1)  # a second later: no time in any header
+    # The code version of a package is the archive's ETag: packing again changes nothing
+    assert archive == source_archive(model)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        names = tar.getnames()
+    assert {"processing.py", "train.py", "evaluate.py", "inference.py", "schema.json"} <= set(names)
+    assert all("/" not in name for name in names)
