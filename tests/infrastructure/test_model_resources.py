@@ -76,10 +76,9 @@ def test_functions_are_told_the_models_with_the_regions_image(template: dict[str
 def test_the_source_archive_has_the_scripts_at_its_root_and_the_same_bytes_each_time() -> None:
     import io
     import tarfile
+    import time
 
     from infra.model_code import source_archive
-
-    import time
 
     model = STACK.models[0]
     archive = source_archive(model)
