@@ -282,14 +282,37 @@ def outcome_of(change: EndpointStateChange, deployment: Deployment) -> Deploymen
     if ours and not change.FailureReason:
         return DeploymentOutcome(status=DeploymentStatus.DEPLOYED)
     if not ours and change.FailureReason and deployment.strategy == "blue_green_canary":
-        rolled_back = (
-            change.FailureReason.lower().startswith("rolled back") or "rollback" in change.FailureReason.lower()
-        )
-        return DeploymentOutcome(
-            status=DeploymentStatus.ROLLED_BACK if rolled_back else DeploymentStatus.FAILED,
-            reason=change.FailureReason,
-        )
+        return update_ended_elsewhere(change.FailureReason)
     return None
+
+
+def update_ended_elsewhere(reason: str | None) -> DeploymentOutcome:
+    """A blue/green update that left the endpoint in service on another config: rolled back
+    (an alarm, the time limit) or failed (the new fleet could not start)."""
+    text = (reason or "").lower()
+    failed = text.startswith("failed") and "roll" not in text
+    return DeploymentOutcome(
+        status=DeploymentStatus.FAILED if failed else DeploymentStatus.ROLLED_BACK,
+        reason=reason or "the update ended with the endpoint back on its previous config",
+    )
+
+
+def confirmed_outcome(change: EndpointStateChange, deployment: Deployment) -> DeploymentOutcome | None:
+    """The outcome an event tells, or, for an IN_SERVICE event on another config that names
+    no reason, the endpoint as DescribeEndpoint shows it: in service on another config and no
+    deployment pending means the update ended without this config (a stale event of the
+    state before the update finds it Updating, and tells nothing)."""
+    outcome = outcome_of(change, deployment)
+    if outcome is not None or deployment.strategy != "blue_green_canary":
+        return outcome
+    if change.EndpointStatus.upper() != "IN_SERVICE" or change.EndpointConfigName == deployment.endpoint_config:
+        return None
+    endpoint = services.hosting().endpoint(deployment.endpoint) or {}
+    if endpoint.get("EndpointStatus") != "InService" or endpoint.get("PendingDeploymentSummary"):
+        return None
+    if endpoint.get("EndpointConfigName") == deployment.endpoint_config:
+        return DeploymentOutcome(status=DeploymentStatus.DEPLOYED)
+    return update_ended_elsewhere(endpoint.get("FailureReason"))
 
 
 def endpoint_changed(change: EndpointStateChange) -> DeploymentOutcome | None:
@@ -305,7 +328,7 @@ def endpoint_changed(change: EndpointStateChange) -> DeploymentOutcome | None:
         return None
     token = str(found.pop("task_token"))
     deployment = Deployment.model_validate(found)
-    outcome = outcome_of(change, deployment)
+    outcome = confirmed_outcome(change, deployment)
     if outcome is None:
         return None
     try:  # only the first event that tells the outcome resumes the workflow

@@ -862,7 +862,11 @@ STACK = Stack(
             "OnEndpointEvent",
             handler="functions.on_endpoint_event.handler.lambda_handler",
             purpose="Resumes the deployment waiting on its endpoint with the outcome.",
-            grants=(MODEL_RECORDS, Grant("DeploymentWorkflow", ("states:SendTaskSuccess", "states:SendTaskFailure"))),
+            grants=(
+                MODEL_RECORDS,
+                Grant("DeploymentWorkflow", ("states:SendTaskSuccess", "states:SendTaskFailure")),
+                ArnGrant(("sagemaker:DescribeEndpoint",), endpoint_arns()),
+            ),
         ),
         Function(
             "FinishDeployment",

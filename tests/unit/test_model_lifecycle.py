@@ -263,3 +263,25 @@ def test_every_task_retries_and_every_failure_is_recorded(name: str) -> None:
             assert state.get("Catch"), f"{name}.{state_name} has no Catch"
             assert state["Catch"][0]["Next"] == "RecordFailure"
     assert states["RecordFailure"]["Next"] in states and states[states["RecordFailure"]["Next"]]["Type"] == "Fail"
+
+
+def describing(monkeypatch: pytest.MonkeyPatch, answer: dict[str, Any]) -> None:
+    """DescribeEndpoint answers ``answer``, as SageMaker would now."""
+    from chalicelib.adapters.sagemaker import Hosting
+
+    monkeypatch.setattr(Hosting, "endpoint", lambda self, name: answer)
+
+
+def test_an_event_without_a_reason_is_checked_against_the_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an IN_SERVICE event on the old config that names no reason
+    change = event("IN_SERVICE", "churn-v1-old")
+    # When the endpoint is still updating (the event is of the state before the update)
+    describing(monkeypatch, {"EndpointStatus": "Updating", "EndpointConfigName": "churn-v1-old"})
+    # Then it tells nothing
+    assert deployments.confirmed_outcome(change, deployment()) is None
+    # And when the update has ended with the endpoint back on the old config, it was rolled back
+    describing(monkeypatch, {"EndpointStatus": "InService", "EndpointConfigName": "churn-v1-old"})
+    outcome = deployments.confirmed_outcome(change, deployment())
+    assert outcome is not None and outcome.status == DeploymentStatus.ROLLED_BACK
+    # And a creation is never second-guessed
+    assert deployments.confirmed_outcome(change, deployment(strategy="create")) is None
