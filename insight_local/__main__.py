@@ -1,6 +1,7 @@
 """`make run`: the local runtime and the API on 127.0.0.1:8000, the samples pushed through
 the real upload path, each job's outcome printed as it finishes, a chat exchange about one of
-them; then it keeps serving."""
+them, the SageMaker loop of the example model as it goes (``insight_local/model_loop.py``);
+then it keeps serving."""
 
 from __future__ import annotations
 
