@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAGE ?= dev
 
-.PHONY: run test lint package bench clean
+.PHONY: run test lint package model-code bench clean
 
 # Offline engines that PyPI has no wheel for come from Debian (local runtime only, never shipped).
 DEBIAN_PACKAGES := apertium-eng-spa
@@ -40,6 +40,11 @@ lint: $(VENV)/.installed
 ## The CloudFormation/SAM template and bundles for STAGE (dev or prod), in build/$(STAGE)/.
 package: $(VENV)/.installed
 	$(PY) -m infra.package --stage $(STAGE)
+
+## After deploying: the models' scripts and sourcedir.tar.gz to the stack's model bucket (BUCKET=...).
+model-code: $(VENV)/.installed
+	@test -n "$(BUCKET)" || { echo "usage: make model-code BUCKET=<the stack's ModelData output>"; exit 1; }
+	$(PY) -m infra.model_code --bucket $(BUCKET)
 
 ## Cold start, bundle sizes and local end-to-end figures.
 bench: $(VENV)/.installed

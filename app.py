@@ -6,8 +6,20 @@ from typing import Any
 
 from chalice import Chalice, ConvertToMiddleware, IAMAuthorizer, Response
 
-from chalicelib import chat, jobs, uploads, webhooks
+from chalicelib import chat, deployments, jobs, model_registry, predictions, trainings, transforms, uploads, webhooks
 from chalicelib.api import answers_errors, documented, openapi_document, parse, parse_body, reply
+from chalicelib.lifecycle_models import (
+    ApprovalAccepted,
+    Deployment,
+    ModelDetail,
+    ModelList,
+    PredictReply,
+    PredictRequest,
+    TrainingRequest,
+    TrainingRun,
+    Transform,
+    TransformRequest,
+)
 from chalicelib.models import (
     ChatReply,
     ChatRequest,
@@ -77,6 +89,78 @@ def receive_webhook(source: str) -> Response:
 def post_chat() -> Response:
     request = parse_body(ChatRequest, app.current_request.raw_body)
     return reply(chat.send(request))
+
+
+@app.route("/models", methods=["GET"], authorizer=auth)
+@documented("The models Insight trains and deploys, and the version each endpoint serves", ModelList)
+@answers_errors
+def list_models() -> Response:
+    return reply(model_registry.list_models())
+
+
+@app.route("/models/{name}", methods=["GET"], authorizer=auth)
+@documented("A model's registered versions (metrics, approval, which is live), endpoint and trainings", ModelDetail)
+@answers_errors
+def get_model(name: str) -> Response:
+    return reply(model_registry.get_model(name))
+
+
+@app.route("/models/{name}/trainings", methods=["POST"], authorizer=auth, content_types=["application/json"])
+@documented("Train the model now on the data under training/<name>/", TrainingRun, body=TrainingRequest, status=202)
+@answers_errors
+def start_training(name: str) -> Response:
+    request = parse_body(TrainingRequest, app.current_request.raw_body or b"{}")
+    return reply(trainings.start_training(name, request), status=202)
+
+
+@app.route("/models/{name}/trainings/{run_id}", methods=["GET"], authorizer=auth)
+@documented("A training run: status, jobs, metrics, the gate's verdict, the registered version", TrainingRun)
+@answers_errors
+def get_training(name: str, run_id: str) -> Response:
+    return reply(trainings.get_run(name, run_id))
+
+
+@app.route("/models/{name}/versions/{version}/approve", methods=["POST"], authorizer=auth)
+@documented("Approve a registered version: it is deployed (once) to the model's endpoint", ApprovalAccepted, status=202)
+@answers_errors
+def approve_version(name: str, version: str) -> Response:
+    return reply(model_registry.approve(name, version), status=202)
+
+
+@app.route("/models/{name}/transforms", methods=["POST"], authorizer=auth, content_types=["application/json"])
+@documented(
+    "A batch transform of a prefix under batch/ with the live model", Transform, body=TransformRequest, status=202
+)
+@answers_errors
+def start_transform(name: str) -> Response:
+    request = parse_body(TransformRequest, app.current_request.raw_body)
+    return reply(transforms.start_transform(name, request), status=202)
+
+
+@app.route("/models/{name}/transforms/{transform_id}", methods=["GET"], authorizer=auth)
+@documented("A batch transform's status and output location", Transform)
+@answers_errors
+def get_transform(name: str, transform_id: str) -> Response:
+    return reply(transforms.get_transform(name, transform_id))
+
+
+@app.route("/deployments/{deployment_id}", methods=["GET"], authorizer=auth)
+@documented("A deployment: status (DEPLOYED, ROLLED_BACK, FAILED...), strategy, alarms, reason", Deployment)
+@answers_errors
+def get_deployment(deployment_id: str) -> Response:
+    return reply(deployments.get_deployment(deployment_id))
+
+
+@app.route("/predict/{endpoint}", methods=["POST"], authorizer=auth, content_types=["application/json"])
+@documented(
+    "Predict with the model live on an endpoint; the instances are checked against its schema",
+    PredictReply,
+    body=PredictRequest,
+)
+@answers_errors
+def predict(endpoint: str) -> Response:
+    request = parse_body(PredictRequest, app.current_request.raw_body)
+    return reply(predictions.predict(endpoint, request))
 
 
 @app.route("/openapi.json", methods=["GET"], authorizer=auth)

@@ -18,9 +18,11 @@ if TYPE_CHECKING:
     from chalicelib.adapters.comprehend import Comprehend
     from chalicelib.adapters.events import EventBus
     from chalicelib.adapters.jobs_table import JobsTable
+    from chalicelib.adapters.model_records import ModelRecords
     from chalicelib.adapters.polly import Polly
     from chalicelib.adapters.queues import Queues
     from chalicelib.adapters.rekognition import Rekognition
+    from chalicelib.adapters.sagemaker import Alarms, Hosting, Jobs, ModelRuntime, Registry
     from chalicelib.adapters.secrets import Secrets
     from chalicelib.adapters.storage import Storage
     from chalicelib.adapters.textract import Textract
@@ -126,6 +128,48 @@ def chatbot() -> Chatbot:
     return Chatbot(aws("lexv2-runtime"), settings.chat_bot_id, settings.chat_bot_alias_id, settings.chat_bot_locale)
 
 
+@lru_cache(maxsize=1)
+def model_records() -> ModelRecords:
+    from chalicelib.adapters.model_records import ModelRecords
+
+    return ModelRecords(aws("dynamodb"), get_settings().models_table)
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    from chalicelib.adapters.sagemaker import Registry
+
+    return Registry(aws("sagemaker"))
+
+
+@lru_cache(maxsize=1)
+def hosting() -> Hosting:
+    from chalicelib.adapters.sagemaker import Hosting
+
+    return Hosting(aws("sagemaker"))
+
+
+@lru_cache(maxsize=1)
+def sagemaker_jobs() -> Jobs:
+    from chalicelib.adapters.sagemaker import Jobs
+
+    return Jobs(aws("sagemaker"))
+
+
+@lru_cache(maxsize=1)
+def alarms() -> Alarms:
+    from chalicelib.adapters.sagemaker import Alarms
+
+    return Alarms(aws("cloudwatch"))
+
+
+@lru_cache(maxsize=1)
+def model_runtime() -> ModelRuntime:
+    from chalicelib.adapters.sagemaker import ModelRuntime
+
+    return ModelRuntime(aws("sagemaker-runtime"))
+
+
 def reset() -> None:
     """Forget every adapter, client and the settings (tests change the environment)."""
     from chalicelib import signatures, webhooks
@@ -144,6 +188,12 @@ def reset() -> None:
         translate,
         polly,
         chatbot,
+        model_records,
+        registry,
+        hosting,
+        sagemaker_jobs,
+        alarms,
+        model_runtime,
         aws,
         get_settings,
     )

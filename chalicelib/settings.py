@@ -102,6 +102,41 @@ def default_webhook_routes() -> tuple[WebhookRoute, ...]:
     )
 
 
+class MlModel(BaseModel):
+    """A model Insight trains and deploys with SageMaker, as ``infra/resources.py`` declares it
+    (``Model``): names, the gate, the jobs' resources, the deployment's guard rails."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,23}$")
+    package_group: str
+    endpoint: str
+    variant: str = "AllTraffic"
+    metric: str = "accuracy"
+    higher_is_better: bool = True
+    threshold: float = 0.75
+    min_improvement: float = 0.0
+    auto_approve: bool = False
+    image_uri: str
+    processing_instance_type: str = "ml.m5.large"
+    training_instance_type: str = "ml.m5.large"
+    inference_instance_type: str = "ml.m5.large"
+    inference_instance_count: int = Field(default=1, gt=0)
+    max_runtime_seconds: int = Field(default=3600, gt=0)
+    spot: bool = True
+    max_wait_seconds: int = Field(default=7200, gt=0)
+    hyperparameters: dict[str, str] = {}
+    metric_definitions: tuple[dict[str, str], ...] = ()
+    canary_percent: int = Field(default=10, gt=0, le=100)
+    canary_wait_seconds: int = Field(default=300, ge=0, le=3600)
+    baking_seconds: int = Field(default=600, ge=0, le=3600)
+    #: UpdateEndpoint's MaximumExecutionTimeoutInSeconds: 600 to 28800.
+    max_deployment_seconds: int = Field(default=3600, ge=600, le=28800)
+    max_errors_per_minute: int = Field(default=1, gt=0)
+    max_latency_ms: int = Field(default=1000, gt=0)
+    settle_seconds: int = Field(default=300, ge=0)
+
+
 class Settings(BaseModel):
     """Insight's configuration, read once from ``INSIGHT_*`` environment variables.
 
@@ -204,6 +239,22 @@ class Settings(BaseModel):
     #: The sweep publishes again the end of a job whose callback has had no attempt this long
     #: after it finished (its "Job State Change" event was lost).
     callback_redrive_seconds: int = Field(default=600, ge=0)
+
+    #: SageMaker (issue 5): the data and artifacts bucket, the records of trainings, transforms
+    #: and deployments, the role SageMaker's jobs and models run with, the three workflows,
+    #: and the models (a JSON array of ``MlModel``, written by the deployment).
+    model_bucket: str = "insight-model-data"
+    models_table: str = "insight-model-records"
+    sagemaker_role_arn: str = ""
+    training_workflow_arn: str = ""
+    deployment_workflow_arn: str = ""
+    transform_workflow_arn: str = ""
+    ml_models: tuple[MlModel, ...] = ()
+    #: How long a deployment's schema and the registry's answers are cached in a container.
+    model_schema_cache_seconds: int = Field(default=300, ge=0)
+
+    def ml_model(self, name: str) -> MlModel | None:
+        return next((model for model in self.ml_models if model.name == name), None)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:

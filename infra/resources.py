@@ -29,6 +29,17 @@ class Grant:
 
 
 @dataclass(frozen=True)
+class ArnGrant:
+    """Actions on resources that are not the stack's: ARN patterns as ``Fn::Sub`` strings
+    (``${AWS::Region}``...), e.g. the SageMaker jobs a workflow creates, an AWS-owned image repository."""
+
+    actions: tuple[str, ...]
+    arns: tuple[str, ...]
+    #: An IAM condition block, e.g. ``{"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}``.
+    condition: dict[str, dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
 class ServiceGrant:
     """Actions on an AWS service whose operations take no resource ARN (Textract, Comprehend)."""
 
@@ -165,7 +176,9 @@ class ServiceRole:
     logical_id: str
     setting: str
     service: str
-    grants: tuple[Grant, ...]
+    grants: tuple[Grant | ServiceGrant | ArnGrant, ...]
+    #: Grants on this role's own service logs, for services that write logs under a prefix.
+    log_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,7 +200,7 @@ class Function:
     logical_id: str
     handler: str
     purpose: str
-    grants: tuple[Grant | ServiceGrant, ...] = ()
+    grants: tuple[Grant | ServiceGrant | ArnGrant, ...] = ()
     timeout: int = 60
     memory: int = 512
     #: Chalice declares and packages this function itself (``app.py``); the template only
@@ -205,6 +218,12 @@ class StateMachine:
     purpose: str
     #: ``${Name}`` in the definition -> logical id of the function whose ARN replaces it.
     substitutions: dict[str, str] = field(default_factory=dict)
+    #: ``${Name}`` in the definition -> logical id of a declared resource whose ARN replaces it
+    #: (the role SageMaker's jobs run with: Step Functions' parser refuses "RoleArn.$" in Parameters).
+    resource_substitutions: dict[str, str] = field(default_factory=dict)
+    #: What the workflow's own service integrations need beyond invoking its functions
+    #: (SageMaker ``.sync`` jobs: create, describe, stop, the managed rules, passing the role).
+    grants: tuple[Grant | ServiceGrant | ArnGrant, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,6 +241,9 @@ class EventRule:
     #: Logical ids of state machines whose ARNs the rule matches (``detail.stateMachineArn``).
     state_machines: tuple[str, ...] = ()
     bus: str | None = None  # logical id of an EventBus; None: the default bus
+    #: ``detail`` fields matched against the physical names of declared resources (model
+    #: package groups, endpoints): field -> logical ids.
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -262,6 +284,125 @@ class Bot:
         return dict(json.loads(self.definition.read_text()))
 
 
+#: The account of the AWS-owned registry of SageMaker's framework images (scikit-learn among
+#: them), per region, as the sagemaker SDK's image_uri_config lists it. The template maps the
+#: stack's region through it; the local runtime uses us-east-1's.
+FRAMEWORK_IMAGE_ACCOUNTS = {
+    "us-east-1": "683313688378",
+    "us-east-2": "257758044811",
+    "us-west-1": "746614075791",
+    "us-west-2": "246618743249",
+    "ca-central-1": "341280168497",
+    "eu-west-1": "141502667606",
+    "eu-west-2": "764974769150",
+    "eu-west-3": "659782779980",
+    "eu-central-1": "492215442770",
+    "eu-north-1": "662702820516",
+    "ap-south-1": "720646828776",
+    "ap-southeast-1": "121021644041",
+    "ap-southeast-2": "783357654285",
+    "ap-northeast-1": "354813040037",
+    "ap-northeast-2": "366743142698",
+    "sa-east-1": "737474898029",
+}
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model Insight trains, gates, registers and deploys with SageMaker (issue 5).
+
+    Its scripts live in ``source`` (SageMaker's script-mode contract: processing.py, train.py,
+    evaluate.py, inference.py, schema.json); provisioning (locally) or the deploy step (AWS)
+    uploads them under ``code/<name>/`` of the model bucket, with ``sourcedir.tar.gz``. New
+    data goes under ``training/<name>/``; uploads there within ``settle_seconds`` start one
+    training run. The model package group and the endpoint are declared resources; the
+    functions are told all of this through the ``ml_models`` setting.
+    """
+
+    logical_id: str  # "Churn": the package group is ChurnPackages, the endpoint ChurnEndpoint
+    name: str  # "churn": the URL's name (/models/churn), the S3 prefixes
+    source: Path
+    purpose: str
+    #: The gate: evaluation.json's ``binary_classification_metrics`` entry, its direction, the
+    #: least acceptable value, and the least gain over the model in production.
+    metric: str = "accuracy"
+    higher_is_better: bool = True
+    threshold: float = 0.75
+    min_improvement: float = 0.0
+    auto_approve: bool = False
+    framework_version: str = "1.2-1"  # the scikit-learn image's tag: <version>-cpu-py3
+    processing_instance_type: str = "ml.m5.large"
+    training_instance_type: str = "ml.m5.large"
+    inference_instance_type: str = "ml.m5.large"
+    inference_instance_count: int = 1
+    max_runtime_seconds: int = 3600
+    #: Managed spot training with checkpoints; MaxWaitTimeInSeconds bounds runtime plus waiting.
+    spot: bool = True
+    max_wait_seconds: int = 7200
+    hyperparameters: dict[str, str] = field(default_factory=dict)
+    metric_definitions: tuple[tuple[str, str], ...] = (
+        ("validation:accuracy", r"validation:accuracy=([0-9.]+);"),
+        ("validation:f1", r"validation:f1=([0-9.]+);"),
+        ("validation:auc", r"validation:auc=([0-9.]+);"),
+        ("train:accuracy", r"train:accuracy=([0-9.]+);"),
+    )
+    variant: str = "AllTraffic"
+    #: Blue/green with canary traffic shifting: the canary's share, its baking, then the
+    #: baking of the whole fleet before the old one is terminated; the deployment's time limit.
+    canary_percent: int = 10
+    canary_wait_seconds: int = 300
+    baking_seconds: int = 600
+    max_deployment_seconds: int = 3600
+    #: Auto-rollback alarms the deployment creates: any 5XX error of the model in a minute,
+    #: an average model latency over this many milliseconds in a minute.
+    max_errors_per_minute: int = 1
+    max_latency_ms: int = 1000
+    settle_seconds: int = 300
+    schedule_minutes: int = 7 * 24 * 60
+
+    @property
+    def package_group(self) -> str:
+        return f"{self.logical_id}Packages"
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.logical_id}Endpoint"
+
+    def image_uri(self, region: str, account: str) -> str:
+        return f"{account}.dkr.ecr.{region}.amazonaws.com/sagemaker-scikit-learn:{self.framework_version}-cpu-py3"
+
+    def setting(self, stage: str, region: str, image_account: str) -> dict[str, Any]:
+        """What functions are told of the model (one entry of the ``ml_models`` setting)."""
+        return {
+            "name": self.name,
+            "package_group": physical_name(stage, self.package_group),
+            "endpoint": physical_name(stage, self.endpoint),
+            "variant": self.variant,
+            "metric": self.metric,
+            "higher_is_better": self.higher_is_better,
+            "threshold": self.threshold,
+            "min_improvement": self.min_improvement,
+            "auto_approve": self.auto_approve,
+            "image_uri": self.image_uri(region, image_account),
+            "processing_instance_type": self.processing_instance_type,
+            "training_instance_type": self.training_instance_type,
+            "inference_instance_type": self.inference_instance_type,
+            "inference_instance_count": self.inference_instance_count,
+            "max_runtime_seconds": self.max_runtime_seconds,
+            "spot": self.spot,
+            "max_wait_seconds": self.max_wait_seconds,
+            "hyperparameters": self.hyperparameters,
+            "metric_definitions": [{"Name": name, "Regex": regex} for name, regex in self.metric_definitions],
+            "canary_percent": self.canary_percent,
+            "canary_wait_seconds": self.canary_wait_seconds,
+            "baking_seconds": self.baking_seconds,
+            "max_deployment_seconds": self.max_deployment_seconds,
+            "max_errors_per_minute": self.max_errors_per_minute,
+            "max_latency_ms": self.max_latency_ms,
+            "settle_seconds": self.settle_seconds,
+        }
+
+
 @dataclass(frozen=True)
 class Stack:
     buckets: tuple[Bucket, ...]
@@ -277,6 +418,7 @@ class Stack:
     secrets: tuple[Secret, ...] = ()
     buses: tuple[EventBus, ...] = ()
     layers: tuple[Layer, ...] = ()
+    models: tuple[Model, ...] = ()
 
     def function(self, logical_id: str) -> Function:
         return next(f for f in self.functions if f.logical_id == logical_id)
@@ -327,6 +469,79 @@ COMPREHEND = ServiceGrant(
 RESUME_MEDIA = Grant("MediaWorkflow", ("states:SendTaskSuccess", "states:SendTaskFailure"))
 IMAGING = "Imaging"
 
+# --- the SageMaker lifecycle (issue 5) -------------------------------------------------------
+
+MODELS = (
+    Model(
+        "Churn",
+        name="churn",
+        source=ROOT / "models" / "churn",
+        purpose="The example model: will a customer leave? (scikit-learn, synthetic data).",
+        hyperparameters={"n_estimators": "100", "max_depth": "3"},
+    ),
+)
+
+
+def sagemaker_arns(*kinds: str) -> tuple[str, ...]:
+    """ARN patterns of the SageMaker resources Insight names after its models (``churn-...``)."""
+    return tuple(
+        f"arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:${{AWS::AccountId}}:{kind}/{model.name}-*"
+        for kind in kinds
+        for model in MODELS
+    )
+
+
+def package_arns() -> tuple[str, ...]:
+    """The model package groups (``${Stage}`` is the stage) and the packages in them."""
+    groups = [f"insight-${{Stage}}-{model.logical_id.lower()}-packages" for model in MODELS]
+    prefix = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
+    return tuple(
+        arn
+        for group in groups
+        for arn in (f"{prefix}:model-package-group/{group}", f"{prefix}:model-package/{group}/*")
+    )
+
+
+def endpoint_arns() -> tuple[str, ...]:
+    return tuple(
+        f"arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:${{AWS::AccountId}}:endpoint/"
+        f"insight-${{Stage}}-{model.logical_id.lower()}-endpoint"
+        for model in MODELS
+    )
+
+
+MODEL_RECORDS = Grant("ModelRecords", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"))
+READ_MODEL_CODE = Grant("ModelData", ("s3:GetObject",), objects="code/*")
+LIST_MODEL_DATA = Grant("ModelData", ("s3:ListBucket",))
+READ_PACKAGES = ArnGrant(("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage"), package_arns())
+#: Passing the SageMaker execution role to SageMaker only.
+PASS_SAGEMAKER_ROLE = Grant("SageMakerExecution", ("iam:PassRole",))
+#: What Step Functions' ``.sync`` integration of each SageMaker job does: create, describe,
+#: stop, tag; and the managed EventBridge rule it watches the job with.
+SYNC_JOBS = ArnGrant(
+    (
+        "sagemaker:CreateProcessingJob",
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:StopProcessingJob",
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:StopTrainingJob",
+        "sagemaker:CreateTransformJob",
+        "sagemaker:DescribeTransformJob",
+        "sagemaker:StopTransformJob",
+        "sagemaker:AddTags",
+    ),
+    sagemaker_arns("processing-job", "training-job", "transform-job"),
+)
+SYNC_RULES = ArnGrant(
+    ("events:PutTargets", "events:PutRule", "events:DescribeRule"),
+    tuple(
+        f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/"
+        f"StepFunctionsGetEventsForSageMaker{kind}JobsRule"
+        for kind in ("Processing", "Training", "Transform")
+    ),
+)
+
 STACK = Stack(
     buckets=(
         Bucket(
@@ -338,6 +553,13 @@ STACK = Stack(
             versioned=True,
         ),
         Bucket("Results", setting="results_bucket", purpose="Text, analyses and results documents of jobs."),
+        Bucket(
+            "ModelData",
+            setting="model_bucket",
+            purpose="Models' data and artifacts: training/<model>/ (new data starts a training run), "
+            "code/<model>/ (the scripts and sourcedir.tar.gz), artifacts/<model>/ (jobs' outputs).",
+            notifications=(LambdaNotification("OnTrainingData", prefix="training/"),),
+        ),
     ),
     tables=(
         Table(
@@ -357,6 +579,13 @@ STACK = Stack(
             purpose="Powertools idempotency records: each webhook event processed once, by its id.",
             hash_key="id",
             ttl_attribute="expiration",
+        ),
+        Table(
+            "ModelRecords",
+            setting="models_table",
+            purpose="Training runs, transforms, deployments (one per package), endpoint locks and what is live.",
+            hash_key="id",
+            indexes=(Index("by_model", hash_key="model", range_key="created_at"),),
         ),
     ),
     topics=(
@@ -380,6 +609,33 @@ STACK = Stack(
             service="textract.amazonaws.com",
             grants=(Grant("TextDetectionCompletions", ("sns:Publish",)),),
         ),
+        ServiceRole(
+            "SageMakerExecution",
+            setting="sagemaker_role_arn",
+            service="sagemaker.amazonaws.com",
+            grants=(
+                Grant("ModelData", ("s3:GetObject",), objects="training/*"),
+                READ_MODEL_CODE,
+                Grant("ModelData", ("s3:GetObject", "s3:PutObject"), objects="artifacts/*"),
+                Grant("ModelData", ("s3:GetObject",), objects="batch/*"),  # batch transforms' input
+                LIST_MODEL_DATA,
+                # Pulling the framework image from the AWS-owned registry of the region.
+                ServiceGrant(("ecr:GetAuthorizationToken",)),
+                ArnGrant(
+                    ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"),
+                    ("arn:${AWS::Partition}:ecr:${AWS::Region}:${ImageAccount}:repository/sagemaker-scikit-learn",),
+                ),
+                ArnGrant(
+                    ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+                    ("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/sagemaker/*",),
+                ),
+                ArnGrant(
+                    ("cloudwatch:PutMetricData",),
+                    ("*",),
+                    condition={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "AWS/SageMaker"]}},
+                ),
+            ),
+        ),
     ),
     functions=(
         Function(
@@ -395,6 +651,22 @@ STACK = Stack(
                 Grant("WebhookEvents", ("sqs:SendMessage",)),
                 Grant("WebhookSecrets", ("secretsmanager:GetSecretValue",)),
                 Grant("Chatbot", ("lex:RecognizeText",)),
+                # Models: trainings, transforms, approvals, predictions, their status.
+                Grant("ModelRecords", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
+                READ_MODEL_CODE,
+                LIST_MODEL_DATA,  # a transform's input prefix has objects
+                Grant("ModelData", ("s3:GetObject",), objects="artifacts/*"),  # versions' evaluation.json
+                READ_PACKAGES,
+                ArnGrant(("sagemaker:UpdateModelPackage",), package_arns()),
+                ArnGrant(("sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"), endpoint_arns()),
+                # A running training run's progress
+                ArnGrant(
+                    ("sagemaker:DescribeProcessingJob", "sagemaker:DescribeTrainingJob"),
+                    sagemaker_arns("processing-job", "training-job"),
+                ),
+                Grant("TrainingWorkflow", ("states:StartExecution",)),
+                Grant("TransformWorkflow", ("states:StartExecution",)),
+                Grant("DeploymentWorkflow", ("states:StartExecution",)),
             ),
         ),
         Function(
@@ -667,6 +939,130 @@ STACK = Stack(
             purpose="Writes the media's results document and marks the job SUCCEEDED.",
             grants=(JOB_RECORDS, JOB_EVENTS, RESULTS),
         ),
+        Function(
+            "OnTrainingData",
+            handler="functions.on_training_data.handler.lambda_handler",
+            purpose="New data under training/<model>/: one training run per settle window.",
+            grants=(MODEL_RECORDS, Grant("TrainingWorkflow", ("states:StartExecution",))),
+        ),
+        Function(
+            "ScheduledTrainings",
+            handler="functions.scheduled_trainings.handler.lambda_handler",
+            purpose="Starts a training run of every model on its schedule.",
+            grants=(MODEL_RECORDS, Grant("TrainingWorkflow", ("states:StartExecution",))),
+        ),
+        Function(
+            "PrepareTraining",
+            handler="functions.prepare_training.handler.lambda_handler",
+            purpose="Versions the data and code of a training run and writes its SageMaker job requests.",
+            grants=(
+                MODEL_RECORDS,
+                LIST_MODEL_DATA,
+                READ_MODEL_CODE,
+                Grant("ModelData", ("s3:GetObject",), objects="training/*"),
+            ),
+        ),
+        Function(
+            "JudgeModel",
+            handler="functions.judge_model.handler.lambda_handler",
+            purpose="The gate: the new model's metric against the threshold and the model in production.",
+            grants=(MODEL_RECORDS, Grant("ModelData", ("s3:GetObject",), objects="artifacts/*"), READ_PACKAGES),
+        ),
+        Function(
+            "RegisterModel",
+            handler="functions.register_model.handler.lambda_handler",
+            purpose="Registers the model package with its metrics, data and code versions.",
+            grants=(
+                MODEL_RECORDS,
+                READ_PACKAGES,
+                ArnGrant(("sagemaker:CreateModelPackage", "sagemaker:AddTags"), package_arns()),
+            ),
+        ),
+        Function(
+            "RecordModelFailure",
+            handler="functions.record_model_failure.handler.lambda_handler",
+            purpose="Marks a training run or a transform FAILED with the error and reason.",
+            grants=(MODEL_RECORDS,),
+        ),
+        Function(
+            "ModelExecutionEnded",
+            handler="functions.model_execution_ended.handler.lambda_handler",
+            purpose="Marks a training run, transform or deployment FAILED when its execution ends outside any Catch.",
+            grants=(MODEL_RECORDS, Grant("ModelRecords", ("dynamodb:DeleteItem",))),
+        ),
+        Function(
+            "OnModelApproved",
+            handler="functions.on_model_approved.handler.lambda_handler",
+            purpose="An approved model package: its deployment, once.",
+            grants=(MODEL_RECORDS, READ_PACKAGES, Grant("DeploymentWorkflow", ("states:StartExecution",))),
+        ),
+        Function(
+            "AcquireEndpoint",
+            handler="functions.acquire_endpoint.handler.lambda_handler",
+            purpose="One deployment at a time per endpoint: takes the endpoint's lock.",
+            grants=(MODEL_RECORDS,),
+        ),
+        Function(
+            "DeployModel",
+            handler="functions.deploy_model.handler.lambda_handler",
+            purpose="Creates the model, its endpoint config and alarms, and the endpoint or its blue/green update.",
+            grants=(
+                MODEL_RECORDS,
+                READ_PACKAGES,
+                PASS_SAGEMAKER_ROLE,
+                ArnGrant(
+                    (
+                        "sagemaker:CreateModel",
+                        "sagemaker:CreateEndpointConfig",
+                        "sagemaker:CreateEndpoint",
+                        "sagemaker:UpdateEndpoint",
+                        "sagemaker:DescribeEndpoint",
+                        "sagemaker:DeleteEndpoint",  # a Failed endpoint, made again
+                        "sagemaker:AddTags",
+                    ),
+                    (*sagemaker_arns("model", "endpoint-config"), *endpoint_arns()),
+                ),
+                ArnGrant(
+                    ("cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"),
+                    ("arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:insight-*",),
+                ),
+            ),
+        ),
+        Function(
+            "OnEndpointEvent",
+            handler="functions.on_endpoint_event.handler.lambda_handler",
+            purpose="Resumes the deployment waiting on its endpoint with the outcome.",
+            grants=(
+                MODEL_RECORDS,
+                Grant("DeploymentWorkflow", ("states:SendTaskSuccess", "states:SendTaskFailure")),
+                ArnGrant(("sagemaker:DescribeEndpoint",), endpoint_arns()),
+            ),
+        ),
+        Function(
+            "FinishDeployment",
+            handler="functions.finish_deployment.handler.lambda_handler",
+            purpose="Records a deployment's outcome, deletes what it superseded, frees the endpoint.",
+            grants=(
+                MODEL_RECORDS,
+                Grant("ModelRecords", ("dynamodb:DeleteItem",)),
+                ArnGrant(
+                    ("sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"),
+                    sagemaker_arns("model", "endpoint-config"),
+                ),
+            ),
+        ),
+        Function(
+            "PrepareTransform",
+            handler="functions.prepare_transform.handler.lambda_handler",
+            purpose="Writes a batch transform's request over the live model.",
+            grants=(MODEL_RECORDS,),
+        ),
+        Function(
+            "RecordTransform",
+            handler="functions.record_transform.handler.lambda_handler",
+            purpose="Marks a batch transform SUCCEEDED with where its output is.",
+            grants=(MODEL_RECORDS,),
+        ),
     ),
     state_machines=(
         StateMachine(
@@ -714,6 +1110,43 @@ STACK = Stack(
                 "RecordFailureArn": "RecordFailure",
             },
         ),
+        StateMachine(
+            "TrainingWorkflow",
+            setting="training_workflow_arn",
+            definition=ROOT / "statemachines" / "training.asl.json",
+            purpose="Settle, process, train, evaluate, gate, register a model.",
+            substitutions={
+                "PrepareTrainingArn": "PrepareTraining",
+                "JudgeModelArn": "JudgeModel",
+                "RegisterModelArn": "RegisterModel",
+                "RecordModelFailureArn": "RecordModelFailure",
+            },
+            resource_substitutions={"SageMakerRoleArn": "SageMakerExecution"},
+            grants=(SYNC_JOBS, SYNC_RULES, PASS_SAGEMAKER_ROLE),
+        ),
+        StateMachine(
+            "DeploymentWorkflow",
+            setting="deployment_workflow_arn",
+            definition=ROOT / "statemachines" / "deployment.asl.json",
+            purpose="Deploy an approved model package blue/green with canary and auto-rollback, once per package.",
+            substitutions={
+                "AcquireEndpointArn": "AcquireEndpoint",
+                "DeployModelArn": "DeployModel",
+                "FinishDeploymentArn": "FinishDeployment",
+            },
+        ),
+        StateMachine(
+            "TransformWorkflow",
+            setting="transform_workflow_arn",
+            definition=ROOT / "statemachines" / "transform.asl.json",
+            purpose="A batch transform of an S3 prefix with the live model.",
+            substitutions={
+                "PrepareTransformArn": "PrepareTransform",
+                "RecordTransformArn": "RecordTransform",
+                "RecordModelFailureArn": "RecordModelFailure",
+            },
+            grants=(SYNC_JOBS, SYNC_RULES, PASS_SAGEMAKER_ROLE),
+        ),
     ),
     rules=(
         EventRule(
@@ -742,6 +1175,41 @@ STACK = Stack(
             detail={"status": ["SUCCEEDED", "FAILED", "EXPIRED"], "has_callback": [True]},
             bus="JobEvents",
         ),
+        EventRule(
+            "ModelWorkflowsEnded",
+            purpose="The safety net: no training run, transform or deployment stays in progress after its execution.",
+            target="ModelExecutionEnded",
+            source="aws.states",
+            detail_type="Step Functions Execution Status Change",
+            detail={"status": ["FAILED", "TIMED_OUT", "ABORTED"]},
+            state_machines=("TrainingWorkflow", "TransformWorkflow", "DeploymentWorkflow"),
+        ),
+        EventRule(
+            "ModelPackageApproved",
+            purpose="An approved package of one of Insight's groups is deployed (once, whatever the repeats).",
+            target="OnModelApproved",
+            source="aws.sagemaker",
+            detail_type="SageMaker Model Package State Change",
+            detail={"ModelApprovalStatus": ["Approved"]},
+            names={"ModelPackageGroupName": tuple(model.package_group for model in MODELS)},
+        ),
+        EventRule(
+            "EndpointDeploymentChanged",
+            purpose="The outcome of a blue/green update resumes the deployment waiting on it.",
+            target="OnEndpointEvent",
+            source="aws.sagemaker",
+            detail_type="SageMaker Endpoint Deployment State Change",
+            names={"EndpointName": tuple(model.endpoint for model in MODELS)},
+        ),
+        EventRule(
+            "EndpointStateChanged",
+            purpose="A new endpoint in service (or failed) resumes the deployment that created it.",
+            target="OnEndpointEvent",
+            source="aws.sagemaker",
+            detail_type="SageMaker Endpoint State Change",
+            detail={"EndpointStatus": ["IN_SERVICE", "FAILED"]},
+            names={"EndpointName": tuple(model.endpoint for model in MODELS)},
+        ),
     ),
     schedules=(
         Schedule(
@@ -755,6 +1223,12 @@ STACK = Stack(
             purpose="Heartbeats for media workflows waiting on Transcribe; the end of any whose event was lost.",
             function="WatchTranscriptions",
             minutes=5,
+        ),
+        Schedule(
+            "ModelTrainingSchedule",
+            purpose="Retrains every model on its schedule (the shortest of the models' schedules).",
+            function="ScheduledTrainings",
+            minutes=min(model.schedule_minutes for model in MODELS),
         ),
     ),
     layers=(
@@ -818,6 +1292,7 @@ STACK = Stack(
         ),
     ),
     buses=(EventBus("JobEvents", setting="job_events_bus", purpose="Job State Change events, for users' rules."),),
+    models=MODELS,
 )
 
 

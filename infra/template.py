@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.resources import (
+    FRAMEWORK_IMAGE_ACCOUNTS,
+    ArnGrant,
     Bot,
     Bucket,
     EventBus,
@@ -29,6 +31,7 @@ from infra.resources import (
     Grant,
     LambdaNotification,
     Layer,
+    Model,
     Queue,
     Schedule,
     Secret,
@@ -162,10 +165,37 @@ def setting_value(resource: SettingResource, stage: str) -> Json:
 def environment(stack: Stack, options: StageOptions) -> Json:
     """The same variables for every function, as the local runtime does."""
     settings = {env_name(r.setting): setting_value(r, options.stage) for r in stack.settings_resources()}
+    if stack.models:
+        settings[env_name("ml_models")] = ml_models_setting(stack.models, options.stage)
     for bot in stack.bots:
         settings[env_name(f"{bot.setting}_id")] = ref(bot.logical_id)  # a bot's Ref is its id
         settings[env_name(f"{bot.setting}_alias_id")] = {"Fn::GetAtt": [bot_alias_id(bot), "BotAliasId"]}
     return {**options.environment, **settings}
+
+
+# --- SageMaker models ----------------------------------------------------------------------
+
+
+def ml_models_setting(models: tuple[Model, ...], stage: str) -> Json:
+    """The ``ml_models`` setting: each model's declaration with the region's image URI."""
+    declared_models = [model.setting(stage, "${AWS::Region}", "${ImageAccount}") for model in models]
+    text = json.dumps(declared_models, separators=(",", ":"))
+    return {"Fn::Sub": [text, {"ImageAccount": image_account()}]}
+
+
+def model_resources(model: Model, options: StageOptions) -> Json:
+    """The model's package group (its registry); the endpoint, its configs and alarms are the
+    deployment workflow's, made per approved package."""
+    return {
+        model.package_group: {
+            "Type": "AWS::SageMaker::ModelPackageGroup",
+            **data_policies(options),
+            "Properties": {
+                "ModelPackageGroupName": physical_name(options.stage, model.package_group),
+                "ModelPackageGroupDescription": model.purpose,
+            },
+        }
+    }
 
 
 # --- Lex ------------------------------------------------------------------------------------
@@ -291,9 +321,40 @@ def service_statement(grant: ServiceGrant) -> Json:
     return {"Effect": "Allow", "Action": list(grant.actions), "Resource": "*"}
 
 
-def statement(grant: Grant | ServiceGrant, stack: Stack, stage: str) -> Json:
+#: The template's mapping of regions to the account of SageMaker's framework image registry.
+IMAGE_ACCOUNTS = "FrameworkImageAccounts"
+
+
+def image_account() -> Json:
+    return {"Fn::FindInMap": [IMAGE_ACCOUNTS, ref("AWS::Region"), "Account"]}
+
+
+def arn_pattern(pattern: str, stage: str) -> Json | str:
+    """An ArnGrant's pattern: the stage put in, ``${ImageAccount}`` mapped from the region."""
+    if pattern == "*":
+        return pattern
+    pattern = pattern.replace("${Stage}", stage)
+    if "${ImageAccount}" in pattern:
+        return {"Fn::Sub": [pattern, {"ImageAccount": image_account()}]}
+    return sub(pattern)
+
+
+def arn_statement(grant: ArnGrant, stage: str) -> Json:
+    result: Json = {
+        "Effect": "Allow",
+        "Action": list(grant.actions),
+        "Resource": [arn_pattern(pattern, stage) for pattern in grant.arns],
+    }
+    if grant.condition:
+        result["Condition"] = grant.condition
+    return result
+
+
+def statement(grant: Grant | ServiceGrant | ArnGrant, stack: Stack, stage: str) -> Json:
     if isinstance(grant, ServiceGrant):
         return service_statement(grant)
+    if isinstance(grant, ArnGrant):
+        return arn_statement(grant, stage)
     result: Json = {"Effect": "Allow", "Action": list(grant.actions), "Resource": grant_resources(grant, stack, stage)}
     target = declared(stack, grant.resource)
     if isinstance(target, ServiceRole) and "iam:PassRole" in grant.actions:
@@ -541,12 +602,13 @@ def function_resources(function: Function, stack: Stack, options: StageOptions) 
     }
 
 
-def state_machine_resources(machine: StateMachine, options: StageOptions) -> Json:
+def state_machine_resources(machine: StateMachine, stack: Stack, options: StageOptions) -> Json:
     name = physical_name(options.stage, machine.logical_id)
     logs = logs_id(machine.logical_id)
     functions = [arn(f) for f in dict.fromkeys(machine.substitutions.values())]
     statements = [
         {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": functions},
+        *(statement(grant, stack, options.stage) for grant in machine.grants),
         *(service_statement(grant) for grant in PLATFORM_GRANTS),
     ]
     return {
@@ -556,7 +618,10 @@ def state_machine_resources(machine: StateMachine, options: StageOptions) -> Jso
                 "StateMachineName": name,
                 "StateMachineType": "STANDARD",
                 "Definition": json.loads(machine.definition.read_text()),
-                "DefinitionSubstitutions": {key: arn(function) for key, function in machine.substitutions.items()},
+                "DefinitionSubstitutions": {
+                    **{key: arn(function) for key, function in machine.substitutions.items()},
+                    **{key: arn(resource) for key, resource in machine.resource_substitutions.items()},
+                },
                 "RoleArn": arn(role_id(machine.logical_id)),
                 "LoggingConfiguration": {
                     "Level": "ALL",
@@ -571,11 +636,14 @@ def state_machine_resources(machine: StateMachine, options: StageOptions) -> Jso
     }
 
 
-def event_pattern(rule: EventRule, arn_of_machine: Any) -> Json:
-    """The rule's pattern; ``arn_of_machine`` gives a state machine's ARN for the target."""
+def event_pattern(rule: EventRule, arn_of_machine: Any, name_of: Any = None) -> Json:
+    """The rule's pattern; ``arn_of_machine`` gives a state machine's ARN for the target,
+    ``name_of`` the physical name of a logical id (for ``rule.names``)."""
     detail: Json = dict(rule.detail)
     if rule.state_machines:
         detail["stateMachineArn"] = [arn_of_machine(logical_id) for logical_id in rule.state_machines]
+    for field_name, logical_ids in rule.names.items():
+        detail[field_name] = [name_of(logical_id) for logical_id in logical_ids]
     return {"source": [rule.source], "detail-type": [rule.detail_type], "detail": detail}
 
 
@@ -592,7 +660,9 @@ def rule_resources(rule: EventRule | Schedule, stack: Stack, options: StageOptio
         properties["ScheduleExpression"] = rule.expression
         target_id = rule.function
     else:
-        properties["EventPattern"] = event_pattern(rule, machine_arn)
+        properties["EventPattern"] = event_pattern(
+            rule, machine_arn, lambda logical_id: physical_name(options.stage, logical_id)
+        )
         target_id = rule.target
         if rule.bus:
             properties["EventBusName"] = ref(rule.bus)
@@ -674,17 +744,24 @@ def merge_template(stack: Stack, options: StageOptions) -> Json:
     for function in stack.functions:
         resources.update(function_resources(function, stack, options))
     for machine in stack.state_machines:
-        resources.update(state_machine_resources(machine, options))
+        resources.update(state_machine_resources(machine, stack, options))
     for rule in (*stack.rules, *stack.schedules):
         resources.update(rule_resources(rule, stack, options))
     for bot in stack.bots:
         resources.update(bot_resources(bot, options))
+    for model in stack.models:
+        resources.update(model_resources(model, options))
     outputs = {
         r.logical_id: {"Description": r.purpose, "Value": setting_value(r, options.stage)}
         for r in stack.settings_resources()
         if not isinstance(r, ServiceRole)
     }
-    return {"Resources": resources, "Outputs": outputs}
+    template: Json = {"Resources": resources, "Outputs": outputs}
+    if stack.models:
+        template["Mappings"] = {
+            IMAGE_ACCOUNTS: {region: {"Account": account} for region, account in FRAMEWORK_IMAGE_ACCOUNTS.items()}
+        }
+    return template
 
 
 # --- after the merge -----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """`make run`: the local runtime and the API on 127.0.0.1:8000, the samples pushed through
 the real upload path, each job's outcome printed as it finishes, a chat exchange about one of
-them; then it keeps serving."""
+them, the SageMaker loop of the example model as it goes (``insight_local/model_loop.py``);
+then it keeps serving."""
 
 from __future__ import annotations
 
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--no-samples", action="store_true", help="serve the API without pushing the samples")
     parser.add_argument("--once", action="store_true", help="stop after the samples instead of serving")
+    parser.add_argument("--no-models", action="store_true", help="skip the SageMaker loop of the example model")
     parser.add_argument(
         "--verbose", action="store_true", help="show every function's JSON logs, EMF metrics and API request"
     )
@@ -235,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         # are what CloudWatch gets on AWS; here only warnings and errors are shown.
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    runtime = Runtime(api_port=args.port, access_log=args.verbose).start()
+    from insight_local.model_loop import demo_stack, run_loop
+
+    # The models' waits (settle window, canary, baking) cut to seconds for the demonstration.
+    runtime = Runtime(api_port=args.port, access_log=args.verbose, stack=demo_stack()).start()
     base = runtime.api.url
     print(f"Local AWS at {runtime.aws.endpoint}; API at {base} (try: curl {base}/jobs)", flush=True)
     show_secrets(runtime)
@@ -250,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                 if webhook_job:
                     follow(runtime, base, [webhook_job])
                 converse(base, jobs[0])
+        if not args.no_models:
+            run_loop(runtime, lambda method, path, body=None: call(base, method, path, body))
         if args.once:
             return 0
         print(f"\nServing {base} until Ctrl-C.", flush=True)

@@ -583,6 +583,290 @@ def translate_and_lex_runtime() -> None:
     DomainDispatcherApplication.get_application = get_application
 
 
+# --- SageMaker (insight_local/sagemaker) ----------------------------------------------------------
+
+
+def sagemaker_jobs_run_scripts() -> None:
+    """moto marks every processing, training and transform job Completed the moment it is
+    created, runs nothing, gives every training job a made-up metric definition and has no
+    StopTrainingJob or StopTransformJob. Run each job for real instead (its scripts in a
+    subprocess under the container contract: insight_local.sagemaker.jobs), refuse what AWS
+    refuses (a reused job name, managed spot training without MaxWaitTimeInSeconds >=
+    MaxRuntimeInSeconds, a transform of a model that does not exist) and answer the stops."""
+    from moto.core.responses import EmptyResult
+    from moto.sagemaker.exceptions import ResourceInUseException, ValidationError
+    from moto.sagemaker.responses import SageMakerResponse
+
+    from insight_local.sagemaker import jobs
+
+    def unique(existing: dict[str, Any], name: str) -> None:
+        if name in existing:
+            raise ResourceInUseException(message="Job name must be unique within an AWS account and region.")
+
+    original_training = SageMakerResponse.create_training_job
+
+    def create_training_job(self: Any) -> Any:
+        backend = self.sagemaker_backend
+        name = self._get_param("TrainingJobName")
+        unique(backend.training_jobs, name)
+        definitions = copy.deepcopy((self._get_param("AlgorithmSpecification") or {}).get("MetricDefinitions") or [])
+        stopping = self._get_param("StoppingCondition") or {}
+        if self._get_param("EnableManagedSpotTraining"):
+            wait, runtime = stopping.get("MaxWaitTimeInSeconds"), stopping.get("MaxRuntimeInSeconds", 86400)
+            if wait is None or int(wait) < int(runtime):
+                raise ValidationError(
+                    message="Invalid MaxWaitTimeInSeconds. It must be present and be greater than or equal to "
+                    "MaxRuntimeInSeconds for managed spot training."
+                )
+        result = original_training(self)
+        job = backend.training_jobs[name]
+        environment = self._get_param("Environment") or {}
+        jobs.start_training(job, definitions, lambda: backend.describe_training_job(name), environment)
+        return result
+
+    original_processing = SageMakerResponse.create_processing_job
+
+    def create_processing_job(self: Any) -> Any:
+        backend = self.sagemaker_backend
+        name = self._get_param("ProcessingJobName")
+        unique(backend.processing_jobs, name)
+        result = original_processing(self)
+        environment = self._get_param("Environment") or {}
+        jobs.start_processing(backend.processing_jobs[name], environment, lambda: backend.describe_processing_job(name))
+        return result
+
+    original_transform = SageMakerResponse.create_transform_job
+
+    def create_transform_job(self: Any) -> Any:
+        backend = self.sagemaker_backend
+        name, model_name = self._get_param("TransformJobName"), self._get_param("ModelName")
+        unique(backend.transform_jobs, name)
+        if model_name not in backend._models:
+            raise ValidationError(message=f'Could not find model "{model_name}".')
+        result = original_transform(self)
+        model = backend._models[model_name].response_object
+        jobs.start_transform(
+            backend.transform_jobs[name], model, lambda: backend.describe_transform_job(transform_job_name=name)
+        )
+        return result
+
+    def stopper(kind: str, parameter: str, table: str) -> Callable[[Any], Any]:
+        def stop(self: Any) -> Any:
+            name = self._get_param(parameter)
+            job = getattr(self.sagemaker_backend, table).get(name)
+            if job is None:
+                raise ValidationError(message=f"Could not find {kind.lower()} job '{name}'.")
+            if not jobs.stop(kind, name):
+                status = getattr(job, f"{kind.lower()}_job_status")
+                raise ValidationError(
+                    message=f"The request was rejected because the {kind.lower()} job is in status {status}."
+                )
+            return EmptyResult()
+
+        return stop
+
+    SageMakerResponse.create_training_job = create_training_job
+    SageMakerResponse.create_processing_job = create_processing_job
+    SageMakerResponse.create_transform_job = create_transform_job
+    SageMakerResponse.stop_training_job = stopper("Training", "TrainingJobName", "training_jobs")
+    SageMakerResponse.stop_processing_job = stopper("Processing", "ProcessingJobName", "processing_jobs")
+    SageMakerResponse.stop_transform_job = stopper("Transform", "TransformJobName", "transform_jobs")
+
+
+def sagemaker_sync_jobs() -> None:
+    """moto's Step Functions forwards SageMaker tasks as plain calls and raises "Unsupported
+    .sync callback procedure" for ``createTrainingJob.sync`` and the other job integrations.
+    Wait for the job as AWS does: the Describe answer as output, States.TaskFailed when the
+    job failed or was stopped (insight_local.sagemaker.stepfunctions)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_factory
+
+    from insight_local.sagemaker.stepfunctions import service_class
+
+    integration = service_class()
+    state_task_service_factory._UNSUPPORTED_SERVICE_NAMES.discard("sagemaker")
+    original = state_task_service_factory.state_task_service_for
+
+    def state_task_service_for(service_name: str) -> Any:
+        if service_name == "sagemaker":
+            return integration()
+        return original(service_name)
+
+    state_task_service_factory.state_task_service_for = state_task_service_for
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+
+    if hasattr(state_task_factory, "state_task_service_for"):
+        state_task_factory.state_task_service_for = state_task_service_for
+
+
+def sagemaker_endpoints_host_models() -> None:
+    """moto's endpoints are InService at once and host nothing. Load each variant's model
+    through its inference script (insight_local.sagemaker.endpoints): Creating, then InService,
+    or Failed with the reason when the model cannot load; an existing name is refused."""
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    from insight_local.sagemaker import endpoints
+
+    original_create = SageMakerModelBackend.create_endpoint
+    original_delete = SageMakerModelBackend.delete_endpoint
+
+    def create_endpoint(self: Any, endpoint_name: str, endpoint_config_name: str, tags: Any) -> Any:
+        if endpoint_name in self.endpoints:
+            arn = self.endpoints[endpoint_name].arn
+            raise ValidationError(message=f'Cannot create already existing endpoint "{arn}".')
+        endpoint = original_create(self, endpoint_name, endpoint_config_name, tags)
+        endpoints.create(self, endpoint)
+        return endpoint
+
+    def delete_endpoint(self: Any, endpoint_name: str) -> None:
+        original_delete(self, endpoint_name)
+        endpoints.delete(self, endpoint_name)
+
+    SageMakerModelBackend.create_endpoint = create_endpoint
+    SageMakerModelBackend.delete_endpoint = delete_endpoint
+
+
+def sagemaker_runtime_invokes_models() -> None:
+    """moto's InvokeEndpoint answers seeded or made-up results whatever the endpoint hosts.
+    Answer through the endpoint's model (its variant by weight, or TargetVariant), with
+    SageMaker's ModelError (424, OriginalStatusCode, OriginalMessage, LogStreamArn) when the
+    inference script fails the request."""
+    from urllib.parse import unquote
+
+    from moto.sagemaker.models import sagemaker_backends
+    from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+
+    from insight_local.sagemaker import endpoints
+
+    def invoke_endpoint(self: Any) -> Any:
+        name = unquote(self.path.split("/")[2])
+        body = self.raw_body if isinstance(self.raw_body, bytes) else str(self.raw_body or "").encode()
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        try:
+            answer, media, variant = endpoints.invoke(
+                sagemaker_backends[self.current_account][self.region],
+                name,
+                body,
+                headers.get("content-type") or "application/octet-stream",
+                headers.get("accept") or "application/json",
+                headers.get("x-amzn-sagemaker-target-variant"),
+            )
+        except endpoints.InvokeError as error:
+            payload = {"__type": error.code, "message": error.message, **error.extra}
+            headers = {"Content-Type": "application/json", "x-amzn-ErrorType": error.code, "status": error.status}
+            return error.status, headers, json.dumps(payload)
+        return 200, {"Content-Type": media, "x-Amzn-Invoked-Production-Variant": variant}, answer
+
+    SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint
+
+
+def sagemakerruntime_sdk_integration() -> None:
+    """moto's Step Functions knows no ``aws-sdk:sagemakerruntime`` service (boto3 calls it
+    ``sagemaker-runtime``) and would put the answer's streamed Body in the state. Map the name,
+    read the Body into a string, and name its errors ``SageMakerRuntime.*Exception`` as AWS does.
+    And ``aws-sdk:sagemaker`` answers (DescribeEndpoint, DescribeModelPackage...) hold datetimes
+    that break DescribeExecution: give them as ISO 8601 strings."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+
+    from insight_local.sagemaker.stepfunctions import iso_datetimes, read_streaming_bodies
+
+    StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES["sagemakerruntime"] = "sagemaker-runtime"
+    aws_sdk._SERVICE_ERROR_NAMES["sagemaker-runtime"] = "SageMakerRuntime"
+    aws_sdk._SERVICE_ERROR_NAMES["sagemakerruntime"] = "SageMakerRuntime"
+    aws_sdk._SERVICE_ERROR_NAMES["sagemaker"] = "SageMaker"
+    original = aws_sdk.StateTaskServiceAwsSdk._eval_service_task
+
+    def _eval_service_task(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, env, *args, **kwargs)
+        service = self._get_boto_service_name()
+        if service == "sagemaker-runtime":
+            env.stack.append(read_streaming_bodies(env.stack.pop()))
+        elif service == "sagemaker":
+            env.stack.append(iso_datetimes(env.stack.pop()))
+
+    aws_sdk.StateTaskServiceAwsSdk._eval_service_task = _eval_service_task
+
+
+def sagemaker_update_endpoint() -> None:
+    """moto has no UpdateEndpoint. Deploy the new endpoint config as SageMaker does, blue/green
+    with the DeploymentConfig's traffic shifting (canary, linear, all at once), baking, and
+    rollback on its CloudWatch alarms (evaluated by the engine: moto's CloudWatch evaluates
+    none), with DescribeEndpoint's PendingDeploymentSummary and LastDeploymentConfig and the
+    deployment state change events (insight_local.sagemaker.endpoints)."""
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.responses import SageMakerResponse
+
+    from insight_local.sagemaker import endpoints
+
+    def update_endpoint(self: Any) -> Any:
+        backend = self.sagemaker_backend
+        name, config = self._get_param("EndpointName"), self._get_param("EndpointConfigName")
+        endpoint = backend.endpoints.get(name)
+        if endpoint is None:
+            raise ValidationError(message=f'Could not find endpoint "{name}".')
+        if config not in backend.endpoint_configs:
+            raise ValidationError(message=f'Could not find endpoint configuration "{config}".')
+        deployment = self._get_param("DeploymentConfig")
+        if not deployment and self._get_param("RetainDeploymentConfig"):
+            deployment = getattr(endpoint, "last_deployment_config", None)
+        try:
+            endpoints.update(backend, endpoint, config, deployment)
+        except endpoints.UpdateRefused as refused:
+            raise ValidationError(message=str(refused)) from None
+        return ActionResult({"EndpointArn": endpoint.arn})
+
+    SageMakerResponse.update_endpoint = update_endpoint
+
+
+def sagemaker_model_package_events() -> None:
+    """moto publishes no "SageMaker Model Package State Change" event, so rules on a package's
+    registration or approval never fire. Publish it on CreateModelPackage and when
+    UpdateModelPackage changes the approval status, with the package's Describe answer."""
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    from insight_local.sagemaker.aws import emit
+
+    original_create = SageMakerModelBackend.create_model_package
+    original_update = SageMakerModelBackend.update_model_package
+
+    def iso(value: Any) -> Any:  # this event's times are ISO 8601, as in SageMaker's example of it
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if isinstance(value, dict):
+            return {key: iso(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [iso(item) for item in value]
+        return value
+
+    def publish(backend: Any, arn: str) -> None:
+        package = backend.describe_model_package(arn)
+        detail = iso(package.gen_response_object())
+        emit(backend.region_name, "SageMaker Model Package State Change", package.arn, detail)
+
+    def create_model_package(self: Any, *args: Any, **kwargs: Any) -> str:
+        arn = original_create(self, *args, **kwargs)
+        publish(self, arn)
+        return str(arn)
+
+    def update_model_package(
+        self: Any, model_package_arn: str, model_approval_status: Any, *args: Any, **kwargs: Any
+    ) -> str:
+        before = self.describe_model_package(model_package_arn).model_approval_status
+        arn = original_update(self, model_package_arn, model_approval_status, *args, **kwargs)
+        if self.describe_model_package(arn).model_approval_status != before:
+            publish(self, arn)
+        return str(arn)
+
+    SageMakerModelBackend.create_model_package = create_model_package
+    SageMakerModelBackend.update_model_package = update_model_package
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()
@@ -604,4 +888,11 @@ EXTENSIONS: tuple[Callable[[], None], ...] = (
     complete_eventbridge_events,
     ai_services,
     translate_and_lex_runtime,
+    sagemaker_jobs_run_scripts,
+    sagemaker_sync_jobs,
+    sagemaker_endpoints_host_models,
+    sagemaker_runtime_invokes_models,
+    sagemakerruntime_sdk_integration,
+    sagemaker_update_endpoint,
+    sagemaker_model_package_events,
 )

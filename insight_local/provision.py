@@ -15,7 +15,9 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra import model_code
 from infra.resources import (
+    FRAMEWORK_IMAGE_ACCOUNTS,
     STACK,
     Bucket,
     EventBus,
@@ -85,7 +87,13 @@ def plan(stack: Stack = STACK, stage: str = "local", settings: dict[str, str] | 
         names[queue.logical_id] = queue_name(stage, queue.logical_id, queue.fifo)
         names[queue.dead_letter_id] = queue_name(stage, queue.dead_letter_id, queue.fifo)
     arns = {r.logical_id: arn_of(r, names[r.logical_id]) for r in resources}
+    for model in stack.models:
+        names[model.package_group] = physical_name(stage, model.package_group)
+        names[model.endpoint] = physical_name(stage, model.endpoint)
     environment = {"INSIGHT_STAGE": stage, **(settings or {})}
+    if stack.models:
+        declared = [model.setting(stage, REGION, FRAMEWORK_IMAGE_ACCOUNTS[REGION]) for model in stack.models]
+        environment["INSIGHT_ML_MODELS"] = json.dumps(declared, separators=(",", ":"))
     for resource in stack.settings_resources():
         by_name = isinstance(resource, Bucket | Table | EventBus)
         environment[env_name(resource.setting)] = names[resource.logical_id] if by_name else arns[resource.logical_id]
@@ -285,17 +293,26 @@ def provision(
         else:
             target = rule.target
             bus = {"EventBusName": names[rule.bus]} if rule.bus else {}
-            pattern = event_pattern(rule, lambda logical_id: arns[logical_id])
+            pattern = event_pattern(rule, lambda logical_id: arns[logical_id], lambda logical_id: names[logical_id])
             events.put_rule(
                 Name=names[rule.logical_id], EventPattern=json.dumps(pattern), Description=rule.purpose, **bus
             )
         events.put_targets(Rule=names[rule.logical_id], Targets=[{"Id": target, "Arn": arns[target]}], **bus)
 
+    sagemaker = aws.client("sagemaker")
+    model_bucket = next((names[b.logical_id] for b in stack.buckets if b.setting == "model_bucket"), None)
+    for model in stack.models:
+        sagemaker.create_model_package_group(
+            ModelPackageGroupName=names[model.package_group], ModelPackageGroupDescription=model.purpose
+        )
+        if model_bucket:
+            model_code.upload(s3, model_bucket, model)
+
     states = aws.client("stepfunctions")
     for machine in stack.state_machines:
-        definition = substitute(
-            machine.definition.read_text(), {name: arns[function] for name, function in machine.substitutions.items()}
-        )
+        values = {name: arns[function] for name, function in machine.substitutions.items()}
+        values.update({name: arns[resource] for name, resource in machine.resource_substitutions.items()})
+        definition = substitute(machine.definition.read_text(), values)
         states.create_state_machine(
             name=names[machine.logical_id], definition=definition, roleArn=lambda_role, type="STANDARD"
         )

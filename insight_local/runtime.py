@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from infra.resources import STACK, Stack
 from insight_local.api import LocalAPI
 from insight_local.provision import Deployment, provision
 from insight_local.scheduler import Scheduler
@@ -17,7 +18,9 @@ class Runtime:
         aws_port: int | None = None,
         settings: dict[str, str] | None = None,
         access_log: bool = True,
+        stack: Stack = STACK,
     ) -> None:
+        self.stack = stack
         self.aws = LocalAWS(aws_port)
         self.api = LocalAPI(port=api_port, access_log=access_log)
         self._settings = settings or {}
@@ -26,13 +29,13 @@ class Runtime:
 
     def start(self) -> Runtime:
         self.aws.start()
-        self.deployment = provision(self.aws, settings=self._settings)
+        self.deployment = provision(self.aws, stack=self.stack, settings=self._settings)
         # The API and every in-process function share this process's environment.
         os.environ.update(self.deployment.environment)
         from chalicelib import services
 
         services.reset()
-        self.scheduler = Scheduler(self.aws, self.deployment)
+        self.scheduler = Scheduler(self.aws, self.deployment, self.stack)
         self.scheduler.start()
         self.api.start()
         return self

@@ -124,6 +124,17 @@ class Storage:
                 raise
         return target
 
+    def objects(self, bucket: str, prefix: str) -> list[tuple[str, str, int]]:
+        """Every object under ``prefix``: (key, ETag, size), in key order."""
+        found: list[tuple[str, str, int]] = []
+        paginator = self._s3.get_paginator("list_objects_v2")
+        with service_call("S3"):
+            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+                found.extend(
+                    (o["Key"], str(o.get("ETag", "")).strip('"'), int(o["Size"])) for o in page.get("Contents", [])
+                )
+        return sorted(found)
+
 
 class RangedObject(io.RawIOBase):
     """A read-only, seekable file over an S3 object: each read fetches the blocks it touches

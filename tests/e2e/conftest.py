@@ -3,6 +3,7 @@ resources, and the API on a free port of 127.0.0.1."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import urllib.error
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from infra.resources import STACK
 from insight_local.runtime import Runtime
 from insight_local.server import free_port
 
@@ -45,9 +47,19 @@ SETTINGS = {
 }
 
 
+#: Models whose lifecycle fits in a test: uploads settle for 2 s, a canary bakes 3 s and the
+#: whole fleet 2 s before the old one goes.
+FAST_MODELS = tuple(
+    dataclasses.replace(
+        model, settle_seconds=2, canary_wait_seconds=3, baking_seconds=2, max_deployment_seconds=600, spot=True
+    )
+    for model in STACK.models
+)
+
+
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[Runtime]:
-    rt = Runtime(api_port=free_port(), settings=SETTINGS).start()
+    rt = Runtime(api_port=free_port(), settings=SETTINGS, stack=dataclasses.replace(STACK, models=FAST_MODELS)).start()
     yield rt
     rt.stop()
 

@@ -16,7 +16,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint
 
 from infra.package import package, stage_options
-from infra.resources import STACK, ServiceGrant, env_name, physical_name
+from infra.resources import STACK, ArnGrant, ServiceGrant, env_name, physical_name
 from infra.template import PLATFORM_GRANTS, RUNTIME, StageOptions
 
 STAGES = ("dev", "prod")
@@ -75,6 +75,8 @@ def test_only_actions_without_resource_arns_are_granted_on_everything(template: 
     # Comprehend) and the template's own (X-Ray, Step Functions' log delivery)
     grants = [g for f in STACK.functions for g in f.grants] + [g for r in STACK.roles for g in r.grants]
     unscoped = {a for g in [*grants, *PLATFORM_GRANTS] if isinstance(g, ServiceGrant) for a in g.actions}
+    # and actions IAM grants on "*" only under a condition (PutMetricData in SageMaker's namespaces)
+    unscoped |= {a for g in grants if isinstance(g, ArnGrant) and "*" in g.arns and g.condition for a in g.actions}
     # When every statement of every IAM policy is read
     statements = [
         s
@@ -182,7 +184,16 @@ def test_state_machine_substitutions_cover_every_placeholder(template: dict[str,
             for s in p["PolicyDocument"]["Statement"]
             if "lambda:InvokeFunction" in s["Action"]
         ]
-        assert sorted(map(json.dumps, invoke["Resource"])) == sorted({json.dumps(v) for v in substitutions.values()})
+        functions = {json.dumps(v) for k, v in substitutions.items() if k in machine.substitutions}
+        assert sorted(map(json.dumps, invoke["Resource"])) == sorted(functions)
+        # And a role it passes (SageMaker's, to its jobs) may be passed to that service only
+        for name, logical_id in machine.resource_substitutions.items():
+            assert substitutions[name] == {"Fn::GetAtt": [logical_id, "Arn"]}
+            [passing] = [
+                s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"] if "iam:PassRole" in s["Action"]
+            ]
+            assert passing["Resource"] == [substitutions[name]]
+            assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
         # And it logs and traces
         assert properties["TracingConfiguration"] == {"Enabled": True}
         assert properties["LoggingConfiguration"]["Destinations"]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from collections.abc import Iterator
@@ -23,6 +25,7 @@ from insight_local import moto_gaps
 from insight_local.server import LocalAWS
 from insight_local.uploading import post_form
 from tests.integration import handlers
+from tests.integration import sagemaker_support as sm
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = "arn:aws:iam::123456789012:role/test"
@@ -412,6 +415,245 @@ def test_gap_translate_and_lex_runtime(aws: LocalAWS) -> None:
     assert same["TranslatedText"] == "Bonjour"
     with pytest.raises(translate.exceptions.UnsupportedLanguagePairException):
         translate.translate_text(Text="Bonjour", SourceLanguageCode="fr", TargetLanguageCode="ja")
+
+
+SAGEMAKER_BUCKET = "sagemaker-gaps"
+
+
+def sagemaker_source(aws: LocalAWS) -> str:
+    """The tiny script-mode model's source archive and its train channel (the numbers 1 to 4)."""
+    s3 = aws.client("s3")
+    if SAGEMAKER_BUCKET not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]:
+        s3.create_bucket(Bucket=SAGEMAKER_BUCKET)
+        s3.put_object(Bucket=SAGEMAKER_BUCKET, Key="tiny/train/numbers.txt", Body=b"1 2 3 4")
+    return sm.tiny_source(SAGEMAKER_BUCKET, s3)
+
+
+def sagemaker_model(aws: LocalAWS, key: str, model: dict[str, Any]) -> str:
+    return sm.tiny_model(SAGEMAKER_BUCKET, aws.client("s3"), key, model)
+
+
+def in_service(aws: LocalAWS, name: str, timeout: float = 20) -> dict[str, Any]:
+    sagemaker = aws.client("sagemaker")
+    return sm.wait_for(
+        lambda: sagemaker.describe_endpoint(EndpointName=name), "EndpointStatus", ("InService", "Failed"), timeout
+    )
+
+
+def execution_of(aws: LocalAWS, definition: dict[str, Any], name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    sfn = aws.client("stepfunctions")
+    machine = sfn.create_state_machine(name=name, roleArn=ROLE, definition=json.dumps(definition))["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, name=f"{name}-1", input=json.dumps(payload))[
+        "executionArn"
+    ]
+    return sm.wait_for(
+        lambda: sfn.describe_execution(executionArn=execution), "status", ("SUCCEEDED", "FAILED", "ABORTED"), 40
+    )
+
+
+def test_gap_sagemaker_jobs_run_scripts(aws: LocalAWS) -> None:
+    # Given a script-mode training job whose script prints its loss
+    source = sagemaker_source(aws)
+    sagemaker = aws.client("sagemaker")
+    sagemaker.create_training_job(**sm.tiny_training("gap-train", SAGEMAKER_BUCKET, source, scale=3))
+    # When it runs
+    done = sm.wait_for(
+        lambda: sagemaker.describe_training_job(TrainingJobName="gap-train"), "TrainingJobStatus", timeout=30
+    )
+    # Then the script ran on its channel: its metric parsed with the job's definition, its model archived
+    assert done["TrainingJobStatus"] == "Completed"
+    assert [(metric["MetricName"], metric["Value"]) for metric in done["FinalMetricDataList"]] == [("loss", 1.5)]
+    archive = aws.client("s3").get_object(Bucket=SAGEMAKER_BUCKET, Key="models/gap-train/output/model.tar.gz")
+    with tarfile.open(fileobj=io.BytesIO(archive["Body"].read())) as tar:
+        assert json.loads(tar.extractfile("model.json").read()) == {"mean": 2.5, "scale": 3}  # type: ignore[union-attr]
+
+
+def test_gap_sagemaker_sync_jobs(aws: LocalAWS) -> None:
+    # Given a state machine whose task trains through the .sync integration
+    source = sagemaker_source(aws)
+    request = sm.tiny_training("gap-sync", SAGEMAKER_BUCKET, source, scale=3)
+    definition = {
+        "StartAt": "Train",
+        "States": {
+            "Train": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
+                # moto's ASL grammar takes "RoleArn.$" for the task's Credentials field: a static role
+                "Parameters": {"RoleArn": sm.ROLE, **{f"{key}.$": f"$.{key}" for key in request if key != "RoleArn"}},
+                "ResultSelector": {"status.$": "$.TrainingJobStatus", "metrics.$": "$.FinalMetricDataList"},
+                "End": True,
+            }
+        },
+    }
+    # When an execution trains a good model, and another a crashing one
+    good = execution_of(aws, definition, "gap-sync-good", request)
+    crashing = sm.tiny_training("gap-sync-crash", SAGEMAKER_BUCKET, source, fail="out of memory")
+    failed = execution_of(aws, definition, "gap-sync-bad", crashing)
+    # Then the task waited for the job: its output is the Completed job's Describe answer
+    assert good["status"] == "SUCCEEDED", good
+    output = json.loads(good["output"])
+    assert output["status"] == "Completed"
+    assert [(metric["MetricName"], metric["Value"]) for metric in output["metrics"]] == [("loss", 1.5)]
+    # and the crashed job failed the task with States.TaskFailed and the Describe answer as the cause
+    assert failed["status"] == "FAILED"
+    assert failed["error"] == "States.TaskFailed"
+    cause = json.loads(failed["cause"])
+    assert cause["TrainingJobStatus"] == "Failed" and "RuntimeError: out of memory" in cause["FailureReason"]
+
+
+def test_gap_sagemaker_endpoints_host_models(aws: LocalAWS) -> None:
+    # Given endpoints of a model that loads and of one whose model_fn raises
+    source = sagemaker_source(aws)
+    sagemaker = aws.client("sagemaker")
+    good = sagemaker_model(aws, "gap/good.tar.gz", {"mean": 2, "scale": 3})
+    broken = sagemaker_model(aws, "gap/broken.tar.gz", {"mean": 2, "scale": 3, "broken_at_load": True})
+    sm.tiny_endpoint(sagemaker, "gap-hosted", SAGEMAKER_BUCKET, source, good)
+    sm.tiny_endpoint(sagemaker, "gap-unloadable", SAGEMAKER_BUCKET, source, broken)
+    # Then the first is InService once loaded, the second Failed with model_fn's error
+    assert in_service(aws, "gap-hosted")["EndpointStatus"] == "InService"
+    failed = in_service(aws, "gap-unloadable")
+    assert failed["EndpointStatus"] == "Failed"
+    assert "RuntimeError: the weights are corrupt" in failed["FailureReason"]
+
+
+def test_gap_sagemaker_runtime_invokes_models(aws: LocalAWS) -> None:
+    # Given an endpoint of a model that multiplies by mean * scale, and one whose predict crashes
+    source = sagemaker_source(aws)
+    sagemaker = aws.client("sagemaker")
+    sm.tiny_endpoint(
+        sagemaker,
+        "gap-answers",
+        SAGEMAKER_BUCKET,
+        source,
+        sagemaker_model(aws, "gap/m.tar.gz", {"mean": 2, "scale": 3}),
+    )
+    crashing = sagemaker_model(aws, "gap/crash.tar.gz", {"mean": 2, "scale": 3, "broken": True})
+    sm.tiny_endpoint(sagemaker, "gap-crashes", SAGEMAKER_BUCKET, source, crashing)
+    in_service(aws, "gap-answers"), in_service(aws, "gap-crashes")
+    runtime = aws.client("sagemaker-runtime")
+    # When they are invoked
+    answer = runtime.invoke_endpoint(EndpointName="gap-answers", ContentType="text/csv", Body=b"1,2")
+    with pytest.raises(runtime.exceptions.ModelError) as crashed:
+        runtime.invoke_endpoint(EndpointName="gap-crashes", ContentType="text/csv", Body=b"1")
+    # Then the model answered, and the crash came back as SageMaker's ModelError
+    assert json.loads(answer["Body"].read()) == [6.0, 12.0]
+    assert answer["InvokedProductionVariant"] == "AllTraffic"
+    assert crashed.value.response["OriginalStatusCode"] == 500
+    assert "RuntimeError: the model crashed" in crashed.value.response["OriginalMessage"]
+
+
+def test_gap_sagemakerruntime_sdk_integration(aws: LocalAWS) -> None:
+    # Given an endpoint, and a state machine that invokes it through the aws-sdk integration
+    source = sagemaker_source(aws)
+    sagemaker = aws.client("sagemaker")
+    sm.tiny_endpoint(
+        sagemaker, "gap-sdk", SAGEMAKER_BUCKET, source, sagemaker_model(aws, "gap/sdk.tar.gz", {"mean": 2, "scale": 1})
+    )
+    in_service(aws, "gap-sdk")
+    definition = {
+        "StartAt": "Predict",
+        "States": {
+            "Predict": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sagemakerruntime:invokeEndpoint",
+                "Parameters": {"EndpointName": "gap-sdk", "ContentType": "text/csv", "Body.$": "$.csv"},
+                "ResultSelector": {"prediction.$": "States.StringToJson($.Body)"},
+                "ResultPath": "$.answer",
+                "Next": "Describe",
+            },
+            "Describe": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sagemaker:describeEndpoint",
+                "Parameters": {"EndpointName": "gap-sdk"},
+                "ResultSelector": {"status.$": "$.EndpointStatus", "created.$": "$.CreationTime"},
+                "ResultPath": "$.endpoint",
+                "End": True,
+            },
+        },
+    }
+    # When it runs
+    done = execution_of(aws, definition, "gap-sdk-predict", {"csv": "5,7"})
+    # Then the model's answer is in the output, as a string Step Functions can parse
+    assert done["status"] == "SUCCEEDED", done
+    output = json.loads(done["output"])
+    assert output["answer"] == {"prediction": [10.0, 14.0]}
+    # and the endpoint's Describe answer came through, its timestamps as strings
+    assert output["endpoint"]["status"] == "InService"
+    assert output["endpoint"]["created"].startswith(time.strftime("%Y-"))
+
+
+def test_gap_sagemaker_update_endpoint(aws: LocalAWS) -> None:
+    # Given an endpoint serving a first model, and an endpoint config of a second with the same variant
+    source = sagemaker_source(aws)
+    sagemaker = aws.client("sagemaker")
+    first = sagemaker_model(aws, "gap/v1.tar.gz", {"mean": 1, "scale": 1})
+    sm.tiny_endpoint(sagemaker, "gap-update", SAGEMAKER_BUCKET, source, first, config="gap-update-v1")
+    in_service(aws, "gap-update")
+    second = sagemaker_model(aws, "gap/v2.tar.gz", {"mean": 5, "scale": 1})
+    sm.tiny_endpoint(sagemaker, "gap-update", SAGEMAKER_BUCKET, source, second, config="gap-update-v2", create=False)
+    deployment = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "CANARY",
+                "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+                "WaitIntervalInSeconds": 1,
+            },
+            "TerminationWaitInSeconds": 1,
+            "MaximumExecutionTimeoutInSeconds": 600,
+        }
+    }
+    # When it is updated blue/green
+    sagemaker.update_endpoint(
+        EndpointName="gap-update", EndpointConfigName="gap-update-v2", DeploymentConfig=deployment
+    )
+    assert sagemaker.describe_endpoint(EndpointName="gap-update")["EndpointStatus"] == "Updating"
+    time.sleep(0.2)
+    done = in_service(aws, "gap-update")
+    # Then the second model serves, and the endpoint says how it was deployed
+    assert done["EndpointConfigName"] == "gap-update-v2"
+    assert done["LastDeploymentConfig"] == deployment
+    answer = aws.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName="gap-update", ContentType="text/csv", Body=b"1"
+    )
+    assert json.loads(answer["Body"].read()) == [5.0]
+
+
+def test_gap_sagemaker_model_package_events(aws: LocalAWS) -> None:
+    # Given a rule that sends model package state changes to a queue
+    sqs = aws.client("sqs")
+    queue = sqs.create_queue(QueueName="package-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = aws.client("events")
+    events.put_rule(
+        Name="packages",
+        EventPattern=json.dumps({"source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"]}),
+    )
+    events.put_targets(Rule="packages", Targets=[{"Id": "queue", "Arn": queue_arn}])
+    sagemaker = aws.client("sagemaker")
+    sagemaker.create_model_package_group(ModelPackageGroupName="gap-packages")
+    # When a package is registered pending approval, then approved
+    arn = sagemaker.create_model_package(
+        ModelPackageGroupName="gap-packages",
+        ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={
+            "Containers": [{"Image": sm.IMAGE, "ModelDataUrl": "s3://sagemaker-gaps/gap/v1.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+    )["ModelPackageArn"]
+    sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    # Then both changes were published, with the package's approval status
+    received: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while len(received) < 2 and time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        ):
+            received.append(json.loads(message["Body"]))
+    assert [event["detail"]["ModelApprovalStatus"] for event in received] == ["PendingManualApproval", "Approved"]
+    assert {event["detail"]["ModelPackageArn"] for event in received} == {arn}
+    assert received[0]["resources"] == [arn] and received[0]["source"] == "aws.sagemaker"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", received[0]["detail"]["CreationTime"])
 
 
 GAP_TESTS = sorted(name for name in dir(sys.modules[__name__]) if name.startswith("test_gap_"))

@@ -1,0 +1,91 @@
+"""The SageMaker lifecycle in the packaged template: the registry, the rules that drive the
+workflows, the role SageMaker's jobs run with, and what functions are told of the models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.package import package
+from infra.resources import STACK, physical_name
+
+STAGE = "dev"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out: Path = tmp_path_factory.mktemp(STAGE)
+    return dict(json.loads(package(STAGE, out, install_deps=False).read_text()))
+
+
+def test_each_model_has_its_package_group(template: dict[str, Any]) -> None:
+    for model in STACK.models:
+        group = template["Resources"][model.package_group]
+        assert group["Type"] == "AWS::SageMaker::ModelPackageGroup"
+        assert group["Properties"]["ModelPackageGroupName"] == physical_name(STAGE, model.package_group)
+
+
+def test_the_rules_match_this_stages_groups_and_endpoints(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    approved = resources["ModelPackageApproved"]["Properties"]["EventPattern"]
+    assert approved["source"] == ["aws.sagemaker"]
+    assert approved["detail-type"] == ["SageMaker Model Package State Change"]
+    assert approved["detail"]["ModelApprovalStatus"] == ["Approved"]
+    assert approved["detail"]["ModelPackageGroupName"] == [physical_name(STAGE, m.package_group) for m in STACK.models]
+    deployed = resources["EndpointDeploymentChanged"]["Properties"]["EventPattern"]
+    assert deployed["detail-type"] == ["SageMaker Endpoint Deployment State Change"]
+    assert deployed["detail"]["EndpointName"] == [physical_name(STAGE, m.endpoint) for m in STACK.models]
+    ended = resources["ModelWorkflowsEnded"]["Properties"]["EventPattern"]
+    assert len(ended["detail"]["stateMachineArn"]) == 3
+
+
+def test_sagemakers_role_reaches_only_its_prefixes_logs_and_image(template: dict[str, Any]) -> None:
+    role = template["Resources"]["SageMakerExecution"]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    text = json.dumps(statements)
+    for prefix in ("training/*", "code/*", "artifacts/*"):
+        assert prefix in text
+    assert "s3:DeleteObject" not in text
+    [pull] = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
+    assert pull["Resource"][0]["Fn::Sub"][1]["ImageAccount"]["Fn::FindInMap"][0] == "FrameworkImageAccounts"
+    assert template["Mappings"]["FrameworkImageAccounts"]["us-east-1"]["Account"] == "683313688378"
+
+
+def test_new_training_data_notifies_its_function(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["ModelData"]["Properties"]
+    [notification] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notification["Function"] == {"Fn::GetAtt": ["OnTrainingData", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "training/"}]
+
+
+def test_functions_are_told_the_models_with_the_regions_image(template: dict[str, Any]) -> None:
+    variables = template["Resources"]["DeployModel"]["Properties"]["Environment"]["Variables"]
+    text, values = variables["INSIGHT_ML_MODELS"]["Fn::Sub"]
+    models = json.loads(text)
+    assert [m["name"] for m in models] == [m.name for m in STACK.models]
+    assert models[0]["image_uri"].startswith(
+        "${ImageAccount}.dkr.ecr.${AWS::Region}.amazonaws.com/sagemaker-scikit-learn:"
+    )
+    assert "Fn::FindInMap" in values["ImageAccount"]
+
+
+def test_the_source_archive_has_the_scripts_at_its_root_and_the_same_bytes_each_time() -> None:
+    import io
+    import tarfile
+    import time
+
+    from infra.model_code import source_archive
+
+    model = STACK.models[0]
+    archive = source_archive(model)
+    time.sleep(1.1)  # a second later: no time in any header
+    # The code version of a package is the archive's ETag: packing again changes nothing
+    assert archive == source_archive(model)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        names = tar.getnames()
+    assert {"processing.py", "train.py", "evaluate.py", "inference.py", "schema.json"} <= set(names)
+    assert all("/" not in name for name in names)

@@ -1,0 +1,170 @@
+"""The lifecycle's records on DynamoDB (moto): settle windows, the endpoint's lock, one
+deployment per package, whatever the repeats."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib import deployments, services, trainings
+from chalicelib.adapters.model_records import ConditionFailed, ModelRecords
+from chalicelib.lifecycle_models import DeploymentExecution, DeploymentStatus
+from infra.resources import FRAMEWORK_IMAGE_ACCOUNTS, STACK, Table, table_definition
+
+TABLE = "insight-test-model-records"
+
+
+@pytest.fixture
+def records(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelRecords]:
+    models = [m.setting("test", "us-east-1", FRAMEWORK_IMAGE_ACCOUNTS["us-east-1"]) for m in STACK.models]
+    # moto in process: no local server's endpoint (another module's runtime may have set one)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("INSIGHT_ML_MODELS", json.dumps(models))
+    monkeypatch.setenv("INSIGHT_MODELS_TABLE", TABLE)
+    monkeypatch.setenv("INSIGHT_MODEL_BUCKET", "insight-test-model-data")
+    monkeypatch.setenv("INSIGHT_TRAINING_WORKFLOW_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:t")
+    monkeypatch.setenv("INSIGHT_DEPLOYMENT_WORKFLOW_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:d")
+    with mock_aws():
+        declaration = next(t for t in STACK.tables if t.logical_id == "ModelRecords")
+        assert isinstance(declaration, Table)
+        boto3.client("dynamodb", region_name="us-east-1").create_table(TableName=TABLE, **table_definition(declaration))
+        services.reset()
+        yield services.model_records()
+    services.reset()
+
+
+class Starts:
+    """Step Functions' StartExecution as Insight uses it: a name starts once."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, dict[str, Any]] = {}
+
+    def start(self, _workflows: Any, arn: str, name: str, payload: dict[str, Any]) -> str | None:
+        if name in self.started:
+            return None
+        self.started[name] = payload
+        return f"{arn}:{name}"
+
+
+@pytest.fixture
+def starts(monkeypatch: pytest.MonkeyPatch) -> Starts:
+    from chalicelib.adapters.workflows import Workflows
+
+    recorder = Starts()
+    monkeypatch.setattr(Workflows, "start", lambda self, arn, name, payload: recorder.start(self, arn, name, payload))
+    return recorder
+
+
+def test_uploads_within_the_settle_window_start_one_run(records: ModelRecords, starts: Starts) -> None:
+    # Given the churn model's settle window of 300 s
+    first = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+    # When uploads land over four minutes, one event delivered twice
+    runs = [
+        trainings.data_arrived("insight-test-model-data", f"training/churn/part-{i}.csv", first + timedelta(minutes=i))
+        for i in range(4)
+    ]
+    runs.append(trainings.data_arrived("insight-test-model-data", "training/churn/part-0.csv", first))
+    # Then they all are one run, started once, waiting until the window ends
+    assert len({run.run_id for run in runs if run}) == 1
+    assert list(starts.started) == [runs[0].run_id]  # type: ignore[union-attr]
+    assert starts.started[runs[0].run_id]["start_after"] == "2026-11-24T12:05:00Z"  # type: ignore[union-attr]
+
+
+def test_an_upload_after_the_window_starts_another_run_but_a_late_repeat_does_not(
+    records: ModelRecords, starts: Starts
+) -> None:
+    first = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+    one = trainings.data_arrived("insight-test-model-data", "training/churn/a.csv", first)
+    two = trainings.data_arrived("insight-test-model-data", "training/churn/b.csv", first + timedelta(minutes=6))
+    late = trainings.data_arrived("insight-test-model-data", "training/churn/a.csv", first + timedelta(seconds=1))
+    assert one and two and late
+    assert one.run_id != two.run_id
+    # And the repeat of a's event (its S3 time in the first window) opens no window: it joins
+    # the open one, and starts nothing new
+    assert late.run_id == two.run_id
+    assert len(starts.started) == 2
+
+
+def test_objects_outside_a_models_training_prefix_are_ignored(records: ModelRecords, starts: Starts) -> None:
+    moment = datetime(2026, 11, 24, tzinfo=UTC)
+    assert trainings.data_arrived("insight-test-model-data", "training/unknown/x.csv", moment) is None
+    assert trainings.data_arrived("insight-test-model-data", "training/churn/", moment) is None
+    assert trainings.data_arrived("another-bucket", "training/churn/x.csv", moment) is None
+    assert not starts.started
+
+
+def test_one_deployment_per_package_and_one_at_a_time_per_endpoint(records: ModelRecords, starts: Starts) -> None:
+    model = trainings.declared_model("churn")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/insight-test-churn-packages/{}"
+    # When the approval of version 1 comes three times (event, event again, the API)
+    first = deployments.start_deployment(model, arn.format(1), 1, "event")
+    again = deployments.start_deployment(model, arn.format(1), 1, "event")
+    by_api = deployments.start_deployment(model, arn.format(1), 1, "api")
+    # Then it is one deployment, started once
+    assert first.deployment_id == again.deployment_id == by_api.deployment_id
+    assert list(starts.started) == [first.deployment_id]
+    # And while it holds the endpoint, version 2's deployment waits
+    second = deployments.start_deployment(model, arn.format(2), 2, "event")
+    deployments.acquire_endpoint(DeploymentExecution(deployment_id=first.deployment_id))
+    deployments.acquire_endpoint(DeploymentExecution(deployment_id=first.deployment_id))  # a retried step
+    with pytest.raises(deployments.EndpointBusy):
+        deployments.acquire_endpoint(DeploymentExecution(deployment_id=second.deployment_id))
+    # Until it ends, whatever its outcome
+    from chalicelib.lifecycle_models import DeploymentEnd, DeploymentOutcome
+
+    ended = deployments.finish_deployment(
+        DeploymentEnd(
+            deployment_id=first.deployment_id,
+            outcome=DeploymentOutcome(status=DeploymentStatus.ROLLED_BACK, reason="Rolled back: alarm"),
+        )
+    )
+    assert ended.status == DeploymentStatus.ROLLED_BACK
+    deployments.acquire_endpoint(DeploymentExecution(deployment_id=second.deployment_id))
+    # And a finished deployment keeps its outcome when its end is recorded again
+    repeated = deployments.finish_deployment(
+        DeploymentEnd(deployment_id=first.deployment_id, outcome=DeploymentOutcome(status=DeploymentStatus.DEPLOYED))
+    )
+    assert repeated.status == DeploymentStatus.ROLLED_BACK
+
+
+def test_a_lock_is_released_only_by_its_holder(records: ModelRecords) -> None:
+    records.hold("lock#e", "a", {"endpoint": "e"})
+    with pytest.raises(ConditionFailed):
+        records.hold("lock#e", "b", {"endpoint": "e"})
+    records.release("lock#e", "b")  # not the holder: nothing happens
+    assert records.get("lock#e")["holder"] == "a"
+    records.release("lock#e", "a")
+    assert records.find("lock#e") is None
+
+
+def test_only_approvals_of_insights_groups_deploy(records: ModelRecords, starts: Starts) -> None:
+    from chalicelib.lifecycle_models import ModelPackageStateChange
+
+    def change(group: str, status: str, version: int = 1) -> ModelPackageStateChange:
+        return ModelPackageStateChange.model_validate(
+            {
+                "ModelPackageGroupName": group,
+                "ModelPackageArn": f"arn:aws:sagemaker:us-east-1:123456789012:model-package/{group}/{version}",
+                "ModelPackageVersion": version,
+                "ModelApprovalStatus": status,
+                "ModelPackageStatus": "Completed",
+                "CreationTime": "2026-11-24T12:00:00Z",
+            }
+        )
+
+    group = trainings.declared_model("churn").package_group
+    # An approval of another team's group, and a registration pending approval, deploy nothing
+    assert deployments.package_approved(change("someone-elses-models", "Approved")) is None
+    assert deployments.package_approved(change(group, "PendingManualApproval")) is None
+    assert not starts.started
+    # An approval of the churn model's group (registered Approved by auto-approve) deploys it
+    deployment = deployments.package_approved(change(group, "Approved", 3))
+    assert deployment is not None
+    assert (deployment.version, deployment.trigger, deployment.status) == (3, "event", DeploymentStatus.PENDING)
+    assert list(starts.started) == [deployment.deployment_id]
