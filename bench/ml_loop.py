@@ -23,14 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infra.resources import MODELS
+
 PREDICTIONS = 200
-CUSTOMER = {
-    "tenure_months": 3,
-    "monthly_charges": 95.5,
-    "support_calls": 5,
-    "contract": "month-to-month",
-    "has_internet": 1,
-}
+CUSTOMER = MODELS[0].example()
 
 
 def _wait(call: Any, done: Any, timeout: float = 300) -> Any:

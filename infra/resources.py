@@ -330,7 +330,10 @@ class Model:
     threshold: float = 0.75
     min_improvement: float = 0.0
     auto_approve: bool = False
-    framework_version: str = "1.2-1"  # the scikit-learn image's tag: <version>-cpu-py3
+    #: The scikit-learn image's tag (<version>-cpu-py3), as the sagemaker SDK's image_uri_config
+    #: (sklearn.json) lists it: 1.9-0, the line of the scikit-learn that the local runtime trains
+    #: and tests the scripts with (requirements-dev.txt), so a model behaves alike in both places.
+    framework_version: str = "1.9-0"
     processing_instance_type: str = "ml.m5.large"
     training_instance_type: str = "ml.m5.large"
     inference_instance_type: str = "ml.m5.large"
@@ -359,6 +362,11 @@ class Model:
     max_latency_ms: int = 1000
     settle_seconds: int = 300
     schedule_minutes: int = 7 * 24 * 60
+
+    def example(self) -> dict[str, Any]:
+        """A record the model answers for, as ``schema.json`` gives it ("example"): what the
+        demo, the benchmark and the tests send to ``POST /predict``."""
+        return dict(json.loads((self.source / "schema.json").read_text())["example"])
 
     @property
     def package_group(self) -> str:

@@ -16,13 +16,7 @@ from typing import Any
 from infra.resources import STACK, Model, Stack
 from insight_local.runtime import Runtime
 
-CUSTOMER = {
-    "tenure_months": 3,
-    "monthly_charges": 95.5,
-    "support_calls": 5,
-    "contract": "month-to-month",
-    "has_internet": 1,
-}
+CUSTOMER = STACK.models[0].example()
 
 
 def demo_stack(stack: Stack = STACK) -> Stack:

@@ -23,19 +23,14 @@ from typing import Any
 
 import pytest
 
+from infra.resources import MODELS
 from insight_local.runtime import Runtime
 from tests.e2e.conftest import Client
 
 ROOT = Path(__file__).resolve().parents[2]
 CHURN = ROOT / "models" / "churn"
 MODEL = "churn"
-CUSTOMER = {
-    "tenure_months": 3,
-    "monthly_charges": 95.5,
-    "support_calls": 5,
-    "contract": "month-to-month",
-    "has_internet": 1,
-}
+CUSTOMER = MODELS[0].example()  # the example record of the model's schema.json
 LOYAL = {"tenure_months": 60, "monthly_charges": 20.0, "support_calls": 0, "contract": "two-year", "has_internet": 0}
 #: Above the threshold (0.75) but worse than the default hyperparameters.
 MODEST = {"n_estimators": "40", "max_depth": "1"}

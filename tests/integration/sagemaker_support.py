@@ -21,7 +21,7 @@ from insight_local.server import LocalAWS
 ROOT = Path(__file__).resolve().parents[2]
 CHURN = ROOT / "models" / "churn"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3"
 METRICS = [
     {"Name": "validation:accuracy", "Regex": "validation:accuracy=([0-9.]+);"},
     {"Name": "validation:auc", "Regex": "validation:auc=([0-9.]+);"},
