@@ -20,7 +20,7 @@ import json
 import time
 
 from bench.inputs import speech
-from bench.measure import Budget, edit_distance, report, seconds
+from bench.measure import Budget, edit_distance, report, timed
 from insight_local.ai import polly, transcribe
 from insight_local.server import LocalAWS
 
@@ -79,27 +79,23 @@ def figures() -> dict[str, float]:
         for _ in range(POLLY_ROUNDS):
             media = []
             for index, request in enumerate(requests):
-                spoken = polly.synthesize(request).body
-                direct = seconds(lambda request=request: polly.synthesize(request))  # type: ignore[misc]
-                polly_direct[index] = min(polly_direct[index], direct)
-                body = client.synthesize_speech(**request)["AudioStream"].read()
-                assert body == spoken, "the emulator must answer what the engine answers"
-                polly_through[index] = min(
-                    polly_through[index],
-                    seconds(lambda request=request: client.synthesize_speech(**request)["AudioStream"].read()),  # type: ignore[misc]
+                direct, spoken = timed(lambda request=request: polly.synthesize(request).body)  # type: ignore[misc]
+                through, body = timed(
+                    lambda request=request: client.synthesize_speech(**request)["AudioStream"].read()  # type: ignore[misc]
                 )
+                assert body == spoken, "the emulator must answer what the engine answers"
+                polly_direct[index] = min(polly_direct[index], direct)
+                polly_through[index] = min(polly_through[index], through)
                 media.append(body)
 
         transcribe_direct = transcribe_through = 0.0
         errors = words = 0
         audio_seconds = 0.0
         for index, (text, mp3) in enumerate(zip(texts, media, strict=True)):
-            started = time.perf_counter()
-            transcript = transcribe.transcribe(mp3)
-            transcribe_direct += time.perf_counter() - started
-            started = time.perf_counter()
-            text_through = _job(aws, f"bench-{index}", mp3)
-            transcribe_through += time.perf_counter() - started
+            direct, transcript = timed(lambda mp3=mp3: transcribe.transcribe(mp3))  # type: ignore[misc]
+            through, text_through = timed(lambda index=index, mp3=mp3: _job(aws, f"bench-{index}", mp3))  # type: ignore[misc]
+            transcribe_direct += direct
+            transcribe_through += through
             assert text_through == transcript.results["transcripts"][0]["transcript"]
             audio_seconds += transcript.duration_s
             reference = speech.words(text)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
 
 #: A figure's budget: the bound and whether the figure must be "at least" or "at most" it.
 Budget = tuple[float, str]
@@ -22,10 +24,15 @@ def edit_distance(reference: Sequence[Hashable], hypothesis: Sequence[Hashable])
     return previous[-1]
 
 
-def seconds(call: Callable[[], Any]) -> float:
+def timed(call: Callable[[], Result]) -> tuple[float, Result]:
+    """The seconds ``call`` took, and what it answered."""
     started = time.perf_counter()
-    call()
-    return time.perf_counter() - started
+    result = call()
+    return time.perf_counter() - started, result
+
+
+def seconds(call: Callable[[], Any]) -> float:
+    return timed(call)[0]
 
 
 def overhead(pairs: Sequence[tuple[Callable[[], Any], Callable[[], Any]]], rounds: int = 5) -> float:

@@ -328,13 +328,7 @@ class JobsTable:
                 ":step": {"S": step.value},
             },
         }
-        while True:
-            with service_call("DynamoDB"):
-                response = self._db.query(**request)
-            yield from (self._to_job(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        yield from self._query(request)
 
     # --- mapping ------------------------------------------------------------------
 

@@ -235,24 +235,29 @@ def test_a_lost_transcription_event_is_found_by_the_watch(runtime: Any, api: Cli
 
 
 @contextlib.contextmanager
-def transcribe_held() -> Iterator[threading.Event]:
-    """The local Transcribe's engine waits, once it has a job, until the event is set: its job
-    stays IN_PROGRESS for as long as the test needs (the runtime runs in this process)."""
-    from insight_local.ai import transcribe
-
+def held(module: Any, name: str) -> Iterator[threading.Event]:
+    """``module.name`` (a local engine's function; the runtime runs in this process) waits
+    until the event is set, so the work it does stays in progress as long as the test needs."""
     release = threading.Event()
-    engine = transcribe.transcribe
+    engine = getattr(module, name)
 
-    def held(*args: Any, **kwargs: Any) -> Any:
+    def waiting(*args: Any, **kwargs: Any) -> Any:
         release.wait(timeout=60)
         return engine(*args, **kwargs)
 
-    transcribe.transcribe = held  # type: ignore[assignment]
+    setattr(module, name, waiting)
     try:
         yield release
     finally:
         release.set()
-        transcribe.transcribe = engine  # type: ignore[assignment]
+        setattr(module, name, engine)
+
+
+def transcribe_held() -> contextlib.AbstractContextManager[threading.Event]:
+    """The local Transcribe's engine waits, once it has a job: its job stays IN_PROGRESS."""
+    from insight_local.ai import transcribe
+
+    return held(transcribe, "transcribe")
 
 
 def test_the_watch_sends_a_heartbeat_while_transcribe_works(runtime: Any, api: Client) -> None:
@@ -299,25 +304,11 @@ def test_a_transcription_that_outlasts_the_wait_set_from_the_duration_ends_faile
     assert (scheduled["timeoutInSeconds"], scheduled["heartbeatInSeconds"]) == (2, 1)
 
 
-@contextlib.contextmanager
-def polly_tasks_held() -> Iterator[threading.Event]:
-    """The local Polly's synthesis tasks wait until the event is set (the runtime runs in this
-    process): a workflow stays waiting on its spoken summary for as long as the test needs."""
+def polly_tasks_held() -> contextlib.AbstractContextManager[threading.Event]:
+    """The local Polly's synthesis tasks wait: a workflow stays waiting on its spoken summary."""
     from insight_local.ai import audio_services
 
-    release = threading.Event()
-    synthesize = audio_services._synthesize
-
-    def held(*args: Any, **kwargs: Any) -> Any:
-        release.wait(timeout=60)
-        return synthesize(*args, **kwargs)
-
-    audio_services._synthesize = held  # type: ignore[assignment]
-    try:
-        yield release
-    finally:
-        release.set()
-        audio_services._synthesize = synthesize  # type: ignore[assignment]
+    return held(audio_services, "_synthesize")
 
 
 def test_a_late_repeat_of_the_transcription_event_does_not_resume_a_later_wait(runtime: Any, api: Client) -> None:

@@ -406,10 +406,11 @@ def test_updates_sagemaker_refuses_are_refused(aws: LocalAWS, models: dict[str, 
 def test_progress_shows_jobs_and_endpoints(aws: LocalAWS, models: dict[str, str]) -> None:
     from insight_local.sagemaker import progress
 
+    endpoint(aws, "churn-progress", config(aws, "churn-progress-v1", {"AllTraffic": "good"}))
     lines = [job.line() for job in progress.jobs_snapshot()]
     good = next(line for line in lines if line.startswith("Training job train-good: Completed"))
     assert "validation:accuracy=" in good
-    assert "endpoint churn-keep: churn-keep-v1 serving" in [
+    assert "endpoint churn-progress: churn-progress-v1 serving" in [
         endpoint.line() for endpoint in progress.endpoints_snapshot()
     ]
 
