@@ -16,7 +16,7 @@ import pytest
 
 from insight_local.uploading import post_form
 from tests.e2e.conftest import SAMPLES, Client, wait_for_job
-from tests.e2e.test_document_workflow import upload
+from tests.e2e.test_document_workflow import execution_of, upload
 
 
 class Receiver:
@@ -70,6 +70,16 @@ def upload_with_callback(api: Client, callback_url: str) -> str:
     code, body = post_form(ticket["upload"]["url"], ticket["upload"]["fields"], "invoice.pdf", data, "application/pdf")
     assert code == 204, body
     return str(ticket["job_id"])
+
+
+def wait_for_execution_end(runtime: Any, execution_arn: str, timeout: float = 60) -> str:
+    """The execution's final status, once it has one."""
+    sfn = runtime.aws.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while (status := sfn.describe_execution(executionArn=execution_arn)["status"]) == "RUNNING":
+        assert time.monotonic() < deadline, f"{execution_arn} still running after {timeout} s"
+        time.sleep(0.1)
+    return str(status)
 
 
 def wait_for_callback(api: Client, job_id: str, timeout: float = 30) -> dict[str, Any]:
@@ -136,7 +146,9 @@ def test_a_callback_lost_with_its_event_is_sent_by_the_sweep(runtime: Any, api: 
     try:
         job_id = upload_with_callback(api, receiver.url)
         assert wait_for_job(api, job_id)["job"]["status"] == "SUCCEEDED"
-        time.sleep(1)
+        # (the record is SUCCEEDED before its last step has finished retrying the refused
+        # publication: keep refusing until the execution has ended)
+        wait_for_execution_end(runtime, execution_of(runtime, job_id))
         job = api.call("GET", f"/jobs/{job_id}")[1]["job"]
     finally:
         faults.clear()
