@@ -72,9 +72,10 @@ def test_a_scanned_invoice_is_read_by_ocr(runtime: Any, api: Client) -> None:
         assert any(e["Type"] == "NAME" for e in results["pii_entities"])
 
 
-def execution_of(runtime: Any, job_id: str) -> str:
-    machine = runtime.deployment.arns["DocumentWorkflow"]
-    return f"{machine.replace(':stateMachine:', ':execution:')}:{job_id}"
+def execution_of(runtime: Any, job_id: str, machine: str = "DocumentWorkflow") -> str:
+    """The ARN of the job's execution of ``machine`` (executions are named from the job id)."""
+    arn = runtime.deployment.arns[machine]
+    return f"{arn.replace(':stateMachine:', ':execution:')}:{job_id}"
 
 
 def history(runtime: Any, job_id: str) -> list[dict[str, Any]]:

@@ -12,12 +12,12 @@ from PIL import Image
 
 from tests.e2e.conftest import SAMPLES, Client, wait_for_job
 from tests.e2e.test_bad_input import tiny_png
-from tests.e2e.test_document_workflow import results_of, upload
+from tests.e2e.test_document_workflow import execution_of, results_of, upload
 
 
 def history(runtime: Any, machine: str, job_id: str) -> list[dict[str, Any]]:
-    arn = runtime.deployment.arns[machine].replace(":stateMachine:", ":execution:") + f":{job_id}"
     sfn = runtime.aws.client("stepfunctions")
+    arn = execution_of(runtime, job_id, machine)
     return list(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
 
 
