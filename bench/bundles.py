@@ -8,7 +8,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from infra.package import FUNCTIONS_DIR, LAYER_DIR, package
+from infra.package import FUNCTIONS_DIR, LAYER_DIR, lambda_interpreter, package
 from infra.resources import STACK
 from infra.template import LAYERS_DIR
 
@@ -28,7 +28,10 @@ def zip_size(path: Path) -> int:
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="insight-bench-") as scratch:
         out = Path(scratch) / "dev"
-        package("dev", out, install_deps=True)
+        interpreter = lambda_interpreter()
+        package("dev", out, install_deps=True, interpreter=interpreter)
+        if interpreter is None:
+            print("(no Python of Lambda's version here: the bundles are measured without their bytecode)")
         layer = tree_size(out / LAYER_DIR)
         print(f"bundle sizes, unzipped (budget {BUDGET // MIB} MiB each; shared layer {layer / MIB:.1f} MiB):")
         chalice_zip = out / "deployment.zip"

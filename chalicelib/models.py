@@ -4,7 +4,6 @@ Every body the API accepts or returns, and every event a function receives, is o
 these models; the OpenAPI document is generated from them.
 """
 
-
 import re
 from datetime import datetime
 from enum import StrEnum
@@ -659,7 +658,7 @@ class MediaExecution(Model):
     job_id: str
     media: ObjectRef
     file_name: str | None = None
-    options: JobOptions = JobOptions()
+    options: JobOptions = Field(default_factory=JobOptions)
 
 
 class TranscriptionWait(Model):
@@ -776,7 +775,7 @@ class FinishedMedia(Model):
 
     job_id: str
     media: ObjectRef
-    options: JobOptions = JobOptions()
+    options: JobOptions = Field(default_factory=JobOptions)
     info: MediaInfo
     transcript: TranscriptText
     analysis: TranscriptAnalysis

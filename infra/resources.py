@@ -476,6 +476,8 @@ COMPREHEND = ServiceGrant(
 )
 RESUME_MEDIA = Grant("MediaWorkflow", ("states:SendTaskSuccess", "states:SendTaskFailure"))
 IMAGING = "Imaging"
+PDF = "PdfReading"
+MEDIA_HEADERS = "MediaHeaders"
 
 # --- the SageMaker lifecycle (issue 5) -------------------------------------------------------
 
@@ -724,6 +726,7 @@ STACK = Stack(
             handler="functions.validate_document.handler.lambda_handler",
             purpose="Checks type by magic bytes, size and pages.",
             grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS, JOB_EVENTS),
+            layers=(PDF,),
         ),
         Function(
             "DetectText",
@@ -863,6 +866,7 @@ STACK = Stack(
             handler="functions.validate_media.handler.lambda_handler",
             purpose="Checks audio or video by magic bytes, size and duration (from its headers, by ranged reads).",
             grants=(READ_UPLOADS, LIST_UPLOADS, JOB_RECORDS, JOB_EVENTS),
+            layers=(MEDIA_HEADERS,),
         ),
         Function(
             "StartTranscription",
@@ -1240,6 +1244,16 @@ STACK = Stack(
         ),
     ),
     layers=(
+        Layer(
+            PDF,
+            purpose="pypdf, for the function that counts an uploaded PDF's pages.",
+            packages=("pypdf",),
+        ),
+        Layer(
+            MEDIA_HEADERS,
+            purpose="mutagen, for the function that reads audio and video durations from their headers.",
+            packages=("mutagen",),
+        ),
         Layer(
             IMAGING,
             purpose="Pillow, for the functions that decode, convert and scale images.",
