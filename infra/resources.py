@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib.settings import MlModel
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -380,7 +382,18 @@ class Model:
         return f"{account}.dkr.ecr.{region}.amazonaws.com/sagemaker-scikit-learn:{self.framework_version}-cpu-py3"
 
     def setting(self, stage: str, region: str, image_account: str) -> dict[str, Any]:
-        """What functions are told of the model (one entry of the ``ml_models`` setting)."""
+        """What functions are told of the model (one entry of the ``ml_models`` setting): the
+        values that differ from ``MlModel``'s defaults. Every function's environment carries the
+        setting, within Lambda's 4 KB for all variables: defaults would take half of it."""
+        return {
+            name: value
+            for name, value in self.declaration(stage, region, image_account).items()
+            if MlModel.model_fields[name].is_required()
+            or json.dumps(value) != json.dumps(MlModel.model_fields[name].get_default(call_default_factory=True))
+        }
+
+    def declaration(self, stage: str, region: str, image_account: str) -> dict[str, Any]:
+        """Every field of the model as ``MlModel`` (chalicelib/settings.py) reads it."""
         return {
             "name": self.name,
             "package_group": physical_name(stage, self.package_group),

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.settings import MlModel
 from infra.package import package
 from infra.resources import STACK, physical_name
 
@@ -71,6 +72,20 @@ def test_functions_are_told_the_models_with_the_regions_image(template: dict[str
         "${ImageAccount}.dkr.ecr.${AWS::Region}.amazonaws.com/sagemaker-scikit-learn:"
     )
     assert "Fn::FindInMap" in values["ImageAccount"]
+
+
+def test_the_models_setting_carries_what_differs_from_the_defaults_and_reads_back_whole() -> None:
+    # Given each declared model, told to functions with its defaults left out
+    for model in STACK.models:
+        told = model.setting(STAGE, "eu-west-1", "141502667606")
+        whole = model.declaration(STAGE, "eu-west-1", "141502667606")
+        # Then nothing told is a default, and what functions read is the whole declaration
+        assert all(
+            MlModel.model_fields[name].is_required() or MlModel.model_fields[name].default != value
+            for name, value in told.items()
+        )
+        assert len(told) < len(whole)
+        assert MlModel.model_validate(told) == MlModel.model_validate(whole)
 
 
 def test_the_source_archive_has_the_scripts_at_its_root_and_the_same_bytes_each_time() -> None:

@@ -113,6 +113,33 @@ def test_every_function_has_its_own_role_layer_and_the_declared_environment(temp
         assert settings | {"POWERTOOLS_SERVICE_NAME", "INSIGHT_STAGE"} <= set(properties["Environment"]["Variables"])
 
 
+#: The longest a resolved reference is in a variable: a queue's URL (the queue's name, 80 at most) or a
+#: generated ARN or name; pseudo parameters and the image account at their longest.
+LONGEST_REFERENCE = 128
+LONGEST_PLACEHOLDER = {"${AWS::Partition}": 10, "${AWS::Region}": 14, "${AWS::AccountId}": 12, "${ImageAccount}": 12}
+
+
+def resolved_length(value: Any) -> int:
+    """An upper bound of a variable's length once CloudFormation has resolved it."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        text = value["Fn::Sub"][0] if isinstance(value["Fn::Sub"], list) else value["Fn::Sub"]
+        placeholders = re.findall(r"\$\{[^}]+\}", text)
+        longest = sum(LONGEST_PLACEHOLDER.get(p, LONGEST_REFERENCE) for p in placeholders)
+        return len(re.sub(r"\$\{[^}]+\}", "", text)) + longest
+    return LONGEST_REFERENCE  # Ref, Fn::GetAtt
+
+
+def test_every_functions_environment_fits_lambdas_4_kb(template: dict[str, Any]) -> None:
+    # Given each function's environment variables, references resolved at their longest
+    for logical_id, function in of_type(template, "AWS::Serverless::Function").items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        size = sum(len(name) + resolved_length(value) for name, value in variables.items())
+        # Then they fit in the 4 KB Lambda allows a function's environment
+        assert size <= 4096, f"{logical_id}: {size} bytes of environment"
+
+
 def test_buckets_are_encrypted_and_private(template: dict[str, Any]) -> None:
     # Given the buckets of the template
     buckets = of_type(template, "AWS::S3::Bucket")
