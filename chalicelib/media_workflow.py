@@ -239,11 +239,13 @@ def analyse_transcript(request: TranscriptAnalysisRequest) -> TranscriptAnalysis
 
 
 def translate_transcript(request: TranslationRequest) -> Translation:
-    """The transcript in ``request.language``, or why Translate cannot give it (a language pair
-    it does not offer): that is recorded, and does not fail the job."""
+    """The redacted transcript in ``request.language``, or why Translate cannot give it (a
+    language pair it does not offer): that is recorded, and does not fail the job. Only the
+    redacted copy is translated: no personal data goes to Translate or into a translation
+    (the ``[TYPE]`` placeholders may come back translated, e.g. ``[NOMBRE]``)."""
     services.jobs_table().advance(request.job_id, JobStep.TRANSLATING, now())
     store = services.storage()
-    text = str(store.read_json(request.transcript.transcript)["text"])
+    text = store.read(request.redacted).decode("utf-8")
     source = request.source_language or "auto"
     translator = services.translate()
     pieces: list[str] = []

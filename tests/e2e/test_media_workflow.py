@@ -77,6 +77,11 @@ def test_an_uploaded_voicemail_is_transcribed_analysed_translated_and_spoken(run
     assert translations["ja"]["status"] == "unavailable"
     assert "UnsupportedLanguagePairException" in translations["ja"]["reason"]
     assert [t["status"] for t in summary["translations"]] == ["translated", "unavailable"]
+    # made from the redacted copy: none of the personal data found in the transcript is in it
+    found = {text[e["BeginOffset"] : e["EndOffset"]] for e in results["pii_entities"]}
+    assert "John Smith" in found
+    assert not any(value in translations["es"]["text"] for value in found), translations["es"]["text"]
+    assert "[NOMBRE]" in translations["es"]["text"]  # the placeholder, translated with the rest
     # and a spoken summary in S3, an MP3 of a text that repeats no PII
     audio = s3_bytes(runtime, summary["spoken_summary"])
     assert len(audio) > 10_000 and (audio[:3] == b"ID3" or audio[0] == 0xFF)
