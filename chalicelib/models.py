@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.settings import LANGUAGE_CODE_PATTERN
+
 FILE_NAME_PATTERN = re.compile(r"^[\w\-. ()\[\]+,@&=]+$")
-#: A language code as Translate names them: ``es``, ``fr-CA``, ``zh-TW``.
-LANGUAGE_CODE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 
 
 class Model(BaseModel):
