@@ -70,6 +70,8 @@ def test_an_uploaded_voicemail_is_transcribed_analysed_translated_and_spoken(run
     assert any(e["Type"] == "NAME" for e in results["pii_entities"])
     assert "[NAME]" in results["redacted_transcript"] and "John Smith" not in results["redacted_transcript"]
     assert summary["redacted_pii"] == len(results["pii_entities"])
+    assert "John Smith" in {p["Text"] for p in results["key_phrases"]}
+    assert "John Smith" not in summary["key_phrases"]  # the job's summary names no one
     # translated into Spanish; Japanese, a pair the offline Translate lacks, recorded as unavailable
     translations = {t["language"]: t for t in results["translations"]}
     assert translations["es"]["status"] == "translated"

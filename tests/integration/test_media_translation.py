@@ -1,6 +1,7 @@
-"""The media workflow's translation step against the local AWS (DynamoDB, S3, the offline
-Comprehend and Translate): it is given, by the state machine, the redacted transcript that the
-analysis step wrote, so no personal data reaches Translate or a translation."""
+"""The media workflow's analysis and translation steps against the local AWS (DynamoDB, S3,
+the offline Comprehend and Translate): the translation step is given, by the state machine, the
+redacted transcript that the analysis step wrote, so no personal data reaches Translate or a
+translation; the job's summary names no key phrase that holds personal data."""
 
 from __future__ import annotations
 
@@ -109,6 +110,10 @@ def test_the_translation_is_made_of_the_redacted_transcript_and_holds_no_pii(med
     found = services.storage().read_json(analysis.analysis)["pii_entities"]
     pii = {SPOKEN[int(e["BeginOffset"]) : int(e["EndOffset"])] for e in found}
     assert {"John Smith", "206-555-0134", "john.smith@example.com"} <= pii
+    # And the job's summary names no key phrase that holds them (the results document keeps all)
+    phrases = [p["Text"] for p in services.storage().read_json(analysis.analysis)["key_phrases"]]
+    assert "John Smith" in phrases
+    assert analysis.summary.key_phrases and not any(v in k for k in analysis.summary.key_phrases for v in pii)
     # And every text Translate is asked to translate is recorded, as botocore sends it
     sent: list[str] = []
     client = services.translate()._translate
