@@ -37,8 +37,10 @@ from chalicelib.models import (
     DocumentSummary,
     ImageSummary,
     Job,
+    JobKind,
     JobStatus,
     JobStep,
+    JobView,
     MediaSummary,
     TextSummary,
 )
@@ -70,6 +72,16 @@ STEPS = {
     JobStep.WRITING_RESULTS: "writing the results",
     JobStep.DONE: "done",
 }
+#: Steps said otherwise for a kind of job.
+STEPS_OF_KIND = {
+    JobKind.MEDIA: {
+        JobStep.VALIDATING: "checking the audio or video",
+        JobStep.ANALYZING_TEXT: "analysing the transcript",
+    },
+    JobKind.IMAGE: {JobStep.VALIDATING: "checking the image"},
+}
+#: The links a job's results summary ends with: each file the job wrote (``JobView.downloads``).
+DOWNLOADS = {"thumbnail": "Thumbnail", "spoken_summary": "Spoken summary (MP3)", "results": "All the results"}
 
 
 class _Refused(Exception):
@@ -112,9 +124,7 @@ def unreadable(event: Any, problem: str) -> LexResponse:
     named = state.get("intent")
     name = named.get("name") if isinstance(named, dict) else None
     attributes = state.get("sessionAttributes")
-    kept = (
-        {str(k): v for k, v in attributes.items() if isinstance(v, str)} if isinstance(attributes, dict) else {}
-    )
+    kept = {str(k): v for k, v in attributes.items() if isinstance(v, str)} if isinstance(attributes, dict) else {}
     return LexResponse(
         sessionState=SessionState(
             sessionAttributes=kept,
@@ -161,8 +171,7 @@ def _job_results(event: LexEvent) -> LexResponse:
         return _close(event, "Failed", refused.message)
     if job.status is not JobStatus.SUCCEEDED or job.summary is None:
         return _close(event, "Failed", f"{describe(job)} So it has no results yet.", job_id=job.job_id)
-    view = jobs.get_job(job.job_id)
-    return _close(event, "Fulfilled", *summarise(job, view.results_url), job_id=job.job_id)
+    return _close(event, "Fulfilled", *summarise(jobs.get_job(job.job_id)), job_id=job.job_id)
 
 
 def _check_upload(event: LexEvent) -> LexResponse:
@@ -270,20 +279,35 @@ def _when(moment: datetime | None) -> str:
 
 
 def describe(job: Job) -> str:
-    """A job's status in a sentence or two."""
+    """A job's status in a sentence or two, in the words of its kind (pages, pixels, speech)."""
     name = f"Job {job.job_id} ({job.file_name})"
     if job.status is JobStatus.AWAITING_UPLOAD:
         return f"{name} is waiting for its file: upload it with the form that POST /uploads gave."
     if job.status is JobStatus.RECEIVED:
         return f"{name} was received at {_when(job.updated_at)} and is queued for analysis."
     if job.status is JobStatus.RUNNING:
-        return f"{name} is running: {STEPS.get(job.step, job.step.value)} (since {_when(job.updated_at)})."
+        return f"{name} is running: {_step(job)} (since {_when(job.updated_at)})."
     if job.status is JobStatus.SUCCEEDED:
         return f"{name} succeeded at {_when(job.finished_at)}.{_extent(job)} Ask me for its results."
     if job.status is JobStatus.FAILED:
         error = f" {job.error.type}: {job.error.reason}" if job.error else ""
         return f"{name} failed at {_when(job.finished_at)}.{error}".rstrip(".") + "."
     return f"{name} expired at {_when(job.finished_at)}: no file was uploaded with its form."
+
+
+def _step(job: Job) -> str:
+    return STEPS_OF_KIND.get(job.kind, {}).get(job.step) or STEPS.get(job.step, job.step.value)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _speech(summary: MediaSummary) -> str:
+    """How much speech was transcribed: its length when the file's headers tell it."""
+    if summary.duration_seconds is None:
+        return "speech transcribed"
+    return f"{_count(round(summary.duration_seconds), 'second')} of speech transcribed"
 
 
 def _extent(job: Job) -> str:
@@ -293,54 +317,83 @@ def _extent(job: Job) -> str:
         return f" {summary.pages} page(s) read."
     if isinstance(summary, ImageSummary):
         return f" A {summary.width} x {summary.height} image analysed."
-    if isinstance(summary, MediaSummary) and summary.duration_seconds:
-        return f" {summary.duration_seconds:.0f} seconds transcribed."
+    if isinstance(summary, MediaSummary):
+        return f" {_speech(summary).capitalize()}."
     return ""
 
 
-def _text_findings(summary: TextSummary) -> str:
+def _text_findings(summary: TextSummary, redacted: bool = False) -> str:
     found = []
     if summary.entities:
         found.append("Entities: " + ", ".join(f"{e.count} {e.type}" for e in summary.entities) + ".")
     if summary.key_phrases:
         found.append("Key phrases: " + "; ".join(summary.key_phrases[:8]) + ".")
-    found.append(
-        "Personal data: " + ", ".join(f"{e.count} {e.type}" for e in summary.pii_entities) + "."
-        if summary.pii_entities
-        else "No personal data found."
-    )
+    if summary.pii_entities:
+        personal = ", ".join(f"{e.count} {e.type}" for e in summary.pii_entities)
+        kept = " (replaced by its type in the redacted transcript and its translations)" if redacted else ""
+        found.append(f"Personal data: {personal}{kept}.")
+    else:
+        found.append("No personal data found.")
     return " ".join(found)
 
 
-def summarise(job: Job, results_url: str | None) -> list[str]:
-    """A succeeded job's summary, as messages within Lex's length limit."""
+def _image_findings(summary: ImageSummary) -> list[str]:
+    moderation = summary.moderation
+    if moderation.status == "unavailable":
+        checked = f"Moderation was not checked ({moderation.reason or 'Rekognition did not answer'})."
+    elif moderation.labels:
+        checked = "Moderation flagged: " + ", ".join(moderation.labels) + "."
+    else:
+        checked = "Moderation: nothing flagged."
+    labels = ", ".join(summary.labels)
+    lines = " | ".join(summary.text)
+    return [
+        f"a {summary.width} x {summary.height} image ({summary.media_type}), "
+        f"{_count(summary.faces, 'face') if summary.faces else 'no face'} found. "
+        + (f"Labels: {labels}." if labels else "No labels found."),
+        (f"Text read in the image: {lines}." if lines else "No text read in the image.") + f" {checked}",
+    ]
+
+
+def _translations(summary: MediaSummary) -> str:
+    if not summary.translations:
+        return "No translations were asked for."
+    done = [t.language for t in summary.translations if t.status == "translated"]
+    refused = [f"{t.language} ({t.reason or t.status})" for t in summary.translations if t.status != "translated"]
+    told = "Translated into " + ", ".join(done) + "." if done else "No translation could be made."
+    return told + (" Not available: " + "; ".join(refused) + "." if refused else "")
+
+
+def _media_findings(summary: MediaSummary) -> list[str]:
+    return [
+        f"{_speech(summary)}: a transcript of {_count(summary.characters, 'character')} "
+        f"in language {summary.language or 'not detected'}, sentiment {summary.sentiment or 'not analysed'}.",
+        _text_findings(summary, redacted=True),
+        _translations(summary),
+    ]
+
+
+def summarise(view: JobView) -> list[str]:
+    """A succeeded job's summary in the words of its kind, with links to what it wrote, as
+    messages within Lex's length limit."""
+    job = view.job
     summary = job.summary
     assert summary is not None
     name = f"Job {job.job_id} ({job.file_name})"
     if isinstance(summary, ImageSummary):
-        moderation = (
-            ", ".join(summary.moderation.labels) or "nothing flagged"
-            if summary.moderation.status == "checked"
-            else "not available"
-        )
-        messages = [
-            f"{name}: a {summary.width} x {summary.height} image, {summary.faces} face(s), labels "
-            f"{', '.join(summary.labels) or 'none'}.",
-            f"Text read: {' | '.join(summary.text) or 'none'}. Moderation: {moderation}.",
-        ]
+        first, *rest = _image_findings(summary)
+    elif isinstance(summary, MediaSummary):
+        first, *rest = _media_findings(summary)
     else:
-        read = (
-            f"{summary.pages} page(s)"
-            if isinstance(summary, DocumentSummary)
-            else f"{summary.duration_seconds or 0:.0f} seconds of speech"
-        )
         first = (
-            f"{name}: {read}, {summary.characters} characters, "
-            f"language {summary.language or 'not detected'}, sentiment {summary.sentiment or 'not analysed'}."
+            f"{summary.pages} page(s), {summary.characters} characters, language "
+            f"{summary.language or 'not detected'}, sentiment {summary.sentiment or 'not analysed'}."
         )
-        messages = [first, _text_findings(summary)]
-    if results_url:
-        messages.append(f"All the results: {results_url}")
+        rest = [_text_findings(summary)]
+    messages = [f"{name}: {first}", *rest]
+    for download, said in DOWNLOADS.items():
+        if download in view.downloads:
+            messages.append(f"{said}: {view.downloads[download]}")
     return messages
 
 

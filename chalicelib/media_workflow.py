@@ -203,23 +203,26 @@ def watch_transcriptions() -> TranscriptionsWatched:
 
 def analyse_transcript(request: TranscriptAnalysisRequest) -> TranscriptAnalysis:
     """Comprehend over the transcript, as over a document's text; a copy with every PII entity
-    replaced by its type; the text of the spoken summary."""
+    replaced by its type; the text of the spoken summary. The job's summary names no key
+    phrase that holds personal data (the results document keeps them all)."""
     settings = get_settings()
     services.jobs_table().advance(request.job_id, JobStep.ANALYZING_TEXT, now())
     store = services.storage()
     text = str(store.read_json(request.transcript.transcript)["text"])
     analysis = analyse_text(services.comprehend(), text)
     redacted = redact(text, analysis["pii_entities"])
-    summary = summarise_text(analysis, characters=len(text))
     pii = analysis["pii_entities"]
+    pii_spans = [(int(e["BeginOffset"]), int(e["EndOffset"])) for e in pii]
+    key_phrases = [p for p in analysis["key_phrases"] if not transcripts.holds_pii(p, pii_spans)]
+    summary = summarise_text({**analysis, "key_phrases": key_phrases}, characters=len(text))
     spoken = transcripts.spoken_summary(
         request.file_name,
         request.info.duration_seconds,
         summary,
         redacted,
         pii_count=len(pii),
-        pii_spans=[(int(e["BeginOffset"]), int(e["EndOffset"])) for e in pii],
-        key_phrases=analysis["key_phrases"],
+        pii_spans=pii_spans,
+        key_phrases=key_phrases,
         sentence_count=settings.spoken_summary_sentences,
     )
     result = TranscriptAnalysis(
@@ -239,11 +242,13 @@ def analyse_transcript(request: TranscriptAnalysisRequest) -> TranscriptAnalysis
 
 
 def translate_transcript(request: TranslationRequest) -> Translation:
-    """The transcript in ``request.language``, or why Translate cannot give it (a language pair
-    it does not offer): that is recorded, and does not fail the job."""
+    """The redacted transcript in ``request.language``, or why Translate cannot give it (a
+    language pair it does not offer): that is recorded, and does not fail the job. Only the
+    redacted copy is translated: no personal data goes to Translate or into a translation
+    (the ``[TYPE]`` placeholders may come back translated, e.g. ``[NOMBRE]``)."""
     services.jobs_table().advance(request.job_id, JobStep.TRANSLATING, now())
     store = services.storage()
-    text = str(store.read_json(request.transcript.transcript)["text"])
+    text = store.read(request.redacted).decode("utf-8")
     source = request.source_language or "auto"
     translator = services.translate()
     pieces: list[str] = []

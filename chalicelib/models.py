@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.settings import LANGUAGE_CODE_PATTERN
+
 FILE_NAME_PATTERN = re.compile(r"^[\w\-. ()\[\]+,@&=]+$")
-#: A language code as Translate names them: ``es``, ``fr-CA``, ``zh-TW``.
-LANGUAGE_CODE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 
 
 class Model(BaseModel):
@@ -59,7 +59,9 @@ class JobKind(StrEnum):
 class JobOptions(Model):
     """What an upload asked for beyond the analysis itself (audio and video only)."""
 
-    translate_to: list[str] = Field(default=[], description="Languages the transcript is translated into.")
+    translate_to: list[str] = Field(
+        default=[], description="Languages the transcript is translated into (its PII-redacted copy)."
+    )
     spoken_summary: bool = Field(default=False, description="Whether Polly reads a summary aloud (an MP3).")
 
 
@@ -78,7 +80,8 @@ class UploadRequest(Model):
     translate_to: list[Annotated[str, Field(pattern=LANGUAGE_CODE_PATTERN)]] = Field(
         default=[],
         max_length=20,
-        description="Audio and video: translate the transcript into these languages (Translate's codes).",
+        description="Audio and video: translate the transcript, PII redacted, into these languages (Translate's "
+        "codes).",
         examples=[["es"]],
     )
     spoken_summary: bool = Field(default=False, description="Audio and video: a summary spoken by Polly (MP3).")
@@ -729,11 +732,14 @@ class TranscriptAnalysis(Model):
 
 
 class TranslationRequest(Model):
+    """One translation of a media's transcript: always of its redacted copy (PII replaced by its
+    type), so that no personal data reaches Translate or the translations."""
+
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     job_id: str
     language: Annotated[str, Field(pattern=LANGUAGE_CODE_PATTERN)]
-    transcript: TranscriptText
+    redacted: ObjectRef = Field(description="The redacted transcript (TranscriptAnalysis.redacted), as text.")
     source_language: str | None = None
 
 

@@ -6,9 +6,9 @@ import json
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Literal, get_origin
+from typing import Annotated, Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: What each kind of job accepts (``content_type`` at ``POST /uploads``). JPEG and PNG are
 #: both: a photo runs the image workflow unless the upload asks for ``kind: DOCUMENT`` (a
@@ -39,6 +39,8 @@ DEFAULT_MEDIA_TYPES = (
 )
 
 PREFIX = "INSIGHT_"
+#: A language code as Translate names them: ``es``, ``fr-CA``, ``zh-TW``.
+LANGUAGE_CODE_PATTERN = r"^[a-z]{2,3}(-[A-Z]{2})?$"
 
 
 class WebhookSource(BaseModel):
@@ -57,21 +59,37 @@ class WebhookSource(BaseModel):
 
 
 class WebhookRoute(BaseModel):
-    """A source's event type, mapped to a workflow.
+    """A source's event type, mapped to a workflow: ``document``, ``image`` or ``media``.
 
-    ``document``: the document workflow for an object already in the upload bucket, named by
-    the event at the JMESPath expressions ``bucket`` and ``key`` (and ``version``, optional).
-    Insight never fetches a URL from a webhook.
+    The workflow runs on an object already in the upload bucket, named by the event at the
+    JMESPath expressions ``bucket`` and ``key`` (and ``version``, optional), with the input an
+    upload of that kind gives it. The object is analysed as the rule's kind whatever its type:
+    one that is not of that kind fails at the workflow's validation, with the reason on the job.
+    A ``media`` rule may ask, as an upload may, for translations of the (redacted) transcript
+    and a spoken summary. Insight never fetches a URL from a webhook.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: str
     event_type: str
-    workflow: Literal["document"] = "document"
+    workflow: Literal["document", "image", "media"] = "document"
     bucket: str = "data.bucket"
     key: str = "data.key"
     version: str | None = None
+    translate_to: tuple[Annotated[str, Field(pattern=LANGUAGE_CODE_PATTERN)], ...] = ()
+    spoken_summary: bool = False
+
+    @model_validator(mode="after")
+    def options_of_media(self) -> WebhookRoute:
+        if self.workflow != "media" and (self.translate_to or self.spoken_summary):
+            raise ValueError(
+                f"the {self.workflow} workflow has no translations or spoken summary: translate_to and "
+                "spoken_summary are for media routes only"
+            )
+        if len(set(self.translate_to)) != len(self.translate_to):
+            raise ValueError("translate_to names a language more than once")
+        return self
 
 
 def default_webhook_sources() -> tuple[WebhookSource, ...]:
@@ -83,10 +101,15 @@ def default_webhook_sources() -> tuple[WebhookSource, ...]:
 
 
 def default_webhook_routes() -> tuple[WebhookRoute, ...]:
-    """A CRM's "document attached" event, a GitHub repository dispatch and a Stripe file
-    upload, each naming a file already in the upload bucket."""
+    """A CRM's "document attached", "image attached" and "recording attached" events, a
+    GitHub repository dispatch and a Stripe file upload, each naming a file already in the
+    upload bucket."""
     return (
         WebhookRoute(source="crm", event_type="document.attached", bucket="data.bucket", key="data.key"),
+        WebhookRoute(source="crm", event_type="image.attached", workflow="image", bucket="data.bucket", key="data.key"),
+        WebhookRoute(
+            source="crm", event_type="recording.attached", workflow="media", bucket="data.bucket", key="data.key"
+        ),
         WebhookRoute(
             source="github",
             event_type="repository_dispatch.insight_document",
@@ -252,6 +275,16 @@ class Settings(BaseModel):
     ml_models: tuple[MlModel, ...] = ()
     #: How long a deployment's schema and the registry's answers are cached in a container.
     model_schema_cache_seconds: int = Field(default=300, ge=0)
+
+    @model_validator(mode="after")
+    def routes_within_limits(self) -> Settings:
+        for route in self.webhook_routes:
+            if len(route.translate_to) > self.max_translations:
+                raise ValueError(
+                    f"the webhook route for {route.source} {route.event_type!r} asks for {len(route.translate_to)} "
+                    f"translations, over max_translations ({self.max_translations})"
+                )
+        return self
 
     def ml_model(self, name: str) -> MlModel | None:
         return next((model for model in self.ml_models if model.name == name), None)

@@ -75,6 +75,12 @@ def _spoken_placeholders(text: str) -> str:
     return _PLACEHOLDER.sub(lambda match: "a redacted " + match.group(1).lower().replace("_", " "), text)
 
 
+def holds_pii(item: dict[str, Any], pii_spans: list[tuple[int, int]]) -> bool:
+    """Whether a Comprehend item (a key phrase, an entity) overlaps one of the PII spans."""
+    begin, end = int(item.get("BeginOffset", -1)), int(item.get("EndOffset", -1))
+    return any(begin < pii_end and pii_begin < end for pii_begin, pii_end in pii_spans)
+
+
 def spoken_summary(
     file_name: str | None,
     duration_seconds: float | None,
@@ -112,8 +118,7 @@ def spoken_summary(
         )
     topics: list[str] = []
     for phrase in sorted(key_phrases, key=lambda item: -float(item.get("Score", 0))):
-        begin, end = int(phrase.get("BeginOffset", -1)), int(phrase.get("EndOffset", -1))
-        if any(begin < pii_end and pii_begin < end for pii_begin, pii_end in pii_spans):
+        if holds_pii(phrase, pii_spans):
             continue  # a phrase holding personal information is not read out
         if phrase["Text"].lower() not in (topic.lower() for topic in topics):
             topics.append(phrase["Text"])

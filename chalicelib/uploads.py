@@ -169,12 +169,17 @@ def receive_upload(bucket: str, encoded_key: str, version: str | None = None) ->
 
 
 def receive_object(
-    source: ObjectRef, job_id: str, file_name: str, origin: JobOrigin | None = None, kind: JobKind | None = None
+    source: ObjectRef,
+    job_id: str,
+    file_name: str,
+    origin: JobOrigin | None = None,
+    kind: JobKind | None = None,
+    options: JobOptions | None = None,
 ) -> Job | None:
     """Record the job of an object in the upload bucket as RECEIVED and start its workflow,
     once (an upload's, or a webhook's: ``origin``). None if the object is not there. A job
-    recorded at ``POST /uploads`` keeps its kind; another is of ``kind``, or by default of the
-    kind the object's content type says."""
+    recorded at ``POST /uploads`` keeps its kind and options; another is of ``kind``, or by
+    default of the kind the object's content type says, with ``options`` (media only)."""
     logger.set_correlation_id(job_id)
     settings = get_settings()
     table = services.jobs_table()
@@ -200,6 +205,7 @@ def receive_object(
             created_at=received,
             updated_at=received,
             origin=origin,
+            options=options,
         )
     )
     if new:

@@ -19,7 +19,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalicelib import services, uploads
 from chalicelib.clock import now
 from chalicelib.errors import InvalidRequest, NotFound, PayloadTooLarge, ServiceUnavailable
-from chalicelib.models import JobKind, JobOrigin, ObjectRef, WebhookAccepted, WebhookEvent, WebhookOutcome
+from chalicelib.models import (
+    JobKind,
+    JobOptions,
+    JobOrigin,
+    ObjectRef,
+    WebhookAccepted,
+    WebhookEvent,
+    WebhookOutcome,
+)
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import WebhookRoute, WebhookSource, get_settings
 from chalicelib.signatures import verify
@@ -95,6 +103,14 @@ def route_for(event: WebhookEvent) -> WebhookRoute | None:
     )
 
 
+def job_options(route: WebhookRoute) -> JobOptions | None:
+    """What a route's jobs ask for beyond the analysis, as an upload of that kind would: the
+    translations and spoken summary of a media route; nothing for the other kinds."""
+    if route.workflow != "media":
+        return None
+    return JobOptions(translate_to=list(route.translate_to), spoken_summary=route.spoken_summary)
+
+
 def _pick(expression: str | None, payload: Any) -> str | None:
     import jmespath
 
@@ -105,7 +121,8 @@ def _pick(expression: str | None, payload: Any) -> str | None:
 
 
 def process(event: WebhookEvent) -> WebhookOutcome:
-    """Route one event: start the workflow its rule names, or say why nothing was started.
+    """Route one event: start the workflow its rule names (document, image or media), or say
+    why nothing was started.
 
     Events without a rule are ignored; events naming an object outside the upload bucket's
     ``uploads/``, or one that is not there, are refused. Neither is retried. Insight reads
@@ -139,9 +156,12 @@ def process(event: WebhookEvent) -> WebhookOutcome:
         return outcome("refused", f"the event's object is not valid: {error}")
     job_id = job_id_for(event.source, event.event_id)
     origin = JobOrigin(source=event.source, event_id=event.event_id, event_type=event.event_type)
-    # The rule names the workflow ("document"): the object is analysed as that kind, whatever its type.
+    # The rule names the workflow: the object is analysed as that kind whatever its type, and
+    # the workflow's validation fails the job, saying why, if the object is not of that kind.
     kind = JobKind(route.workflow.upper())
-    job = uploads.receive_object(source, job_id, key.rsplit("/", 1)[-1], origin=origin, kind=kind)
+    job = uploads.receive_object(
+        source, job_id, key.rsplit("/", 1)[-1], origin=origin, kind=kind, options=job_options(route)
+    )
     if job is None:
         return outcome("refused", f"s3://{bucket}/{key} does not exist", job_id)
     return outcome("started", job_id=job.job_id)

@@ -923,7 +923,7 @@ STACK = Stack(
         Function(
             "TranslateTranscript",
             handler="functions.translate_transcript.handler.lambda_handler",
-            purpose="The transcript translated into one language.",
+            purpose="The redacted transcript translated into one language.",
             # Translate's "auto" source calls Comprehend with the caller's permissions.
             grants=(
                 JOB_RECORDS,

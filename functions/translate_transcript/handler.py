@@ -1,4 +1,4 @@
-"""Step (one per language asked for): the transcript translated by Translate, or why it cannot be."""
+"""Step (one per language asked for): the redacted transcript translated by Translate, or why it cannot be."""
 
 from typing import Any
 

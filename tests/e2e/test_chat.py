@@ -124,6 +124,76 @@ def test_the_results_summary_of_a_finished_job(runtime: Any, api: Client) -> Non
         assert json.loads(response.read())["job_id"] == job_id
 
 
+def fetched(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return bytes(response.read())
+
+
+def asked_about(api: Client, sample: str, content_type: str, **fields: Any) -> tuple[dict[str, Any], str, list[str]]:
+    """A sample analysed through the real upload path (with any further ``fields`` of the
+    upload), then asked about in one conversation: the job, what its status was told as, and
+    the messages of its results."""
+    job_id = upload(api, unique(sample), (SAMPLES / sample).read_bytes(), content_type, **fields)
+    job = wait_for_job(api, job_id, timeout=120)["job"]
+    assert job["status"] == "SUCCEEDED", job
+    chat = Conversation(api)
+    status = said(chat.say(f"what is the status of job {job_id}"))
+    answer = chat.say(f"show me the results for job {job_id}")
+    assert intent(answer)["name"] == "GetJobResults" and intent(answer)["state"] == "Fulfilled"
+    return job, status, [message["content"] for message in answer["messages"]]
+
+
+def test_a_finished_image_job_is_told_in_an_images_words(api: Client) -> None:
+    # Given the astronaut photo analysed through the real upload path
+    # When its status, then its results are asked for
+    job, status, messages = asked_about(api, "astronaut.jpg", "image/jpeg")
+    # Then its status is told as an image's
+    assert "A 512 x 584 image analysed. Ask me for its results." in status
+    # And its results tell what Rekognition found, from the job's summary: faces, labels, text, moderation
+    headline, found, thumbnail, link = messages
+    assert headline == (
+        f"Job {job['job_id']} ({job['file_name']}): a 512 x 584 image (image/jpeg), 1 face found. "
+        f"Labels: {', '.join(job['summary']['labels'])}."
+    )
+    assert found.startswith("Text read in the image: Eileen Collins, STS-93 commander | ")
+    assert "Moderation was not checked (AccessDeniedException" in found  # offline: never called clean
+    # And link the thumbnail (a JPEG) and the results document
+    assert fetched(thumbnail.removeprefix("Thumbnail: ")).startswith(b"\xff\xd8\xff")
+    assert json.loads(fetched(link.removeprefix("All the results: ")))["job_id"] == job["job_id"]
+    # And say nothing a document's results would
+    assert not any(word in " ".join(messages) for word in ("page(s)", "characters", "sentiment"))
+
+
+def test_a_finished_media_job_is_told_in_speechs_words(api: Client) -> None:
+    # Given the voicemail analysed through the real upload path, translated into Spanish and
+    # Japanese (a pair the offline Translate lacks) and summed up aloud
+    # When its status, then its results are asked for
+    job, status, messages = asked_about(
+        api, "voicemail.mp3", "audio/mpeg", translate_to=["es", "ja"], spoken_summary=True
+    )
+    # Then its status is told as speech's
+    assert "12 seconds of speech transcribed. Ask me for its results." in status
+    # And its results tell the transcript's length, language and sentiment, from the job's summary
+    headline, found, translations, spoken, link = messages
+    summary = job["summary"]
+    assert headline == (
+        f"Job {job['job_id']} ({job['file_name']}): 12 seconds of speech transcribed: a transcript of "
+        f"{summary['characters']} characters in language en, sentiment POSITIVE."
+    )
+    # and the personal data found, said to be redacted, and named nowhere
+    personal = ", ".join(f"{e['count']} {e['type']}" for e in summary["pii_entities"])
+    assert "1 NAME" in personal
+    assert f"Personal data: {personal} (replaced by its type in the redacted transcript and its translations)." in found
+    assert "John Smith" not in " ".join(messages)
+    # and which translations were made, and which could not be
+    assert translations.startswith("Translated into es. Not available: ja (UnsupportedLanguagePairException")
+    # And link the spoken summary (an MP3) and the results document
+    audio = fetched(spoken.removeprefix("Spoken summary (MP3): "))
+    assert audio[:3] == b"ID3" or audio[0] == 0xFF
+    assert json.loads(fetched(link.removeprefix("All the results: ")))["job_id"] == job["job_id"]
+    assert "page(s)" not in " ".join(messages)
+
+
 def test_a_job_that_has_not_finished_has_no_results_yet(api: Client) -> None:
     status, ticket = api.call(
         "POST", "/uploads", {"file_name": unique("report.pdf"), "content_type": "application/pdf", "size": 10}

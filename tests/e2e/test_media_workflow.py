@@ -70,6 +70,8 @@ def test_an_uploaded_voicemail_is_transcribed_analysed_translated_and_spoken(run
     assert any(e["Type"] == "NAME" for e in results["pii_entities"])
     assert "[NAME]" in results["redacted_transcript"] and "John Smith" not in results["redacted_transcript"]
     assert summary["redacted_pii"] == len(results["pii_entities"])
+    assert "John Smith" in {p["Text"] for p in results["key_phrases"]}
+    assert "John Smith" not in summary["key_phrases"]  # the job's summary names no one
     # translated into Spanish; Japanese, a pair the offline Translate lacks, recorded as unavailable
     translations = {t["language"]: t for t in results["translations"]}
     assert translations["es"]["status"] == "translated"
@@ -77,6 +79,11 @@ def test_an_uploaded_voicemail_is_transcribed_analysed_translated_and_spoken(run
     assert translations["ja"]["status"] == "unavailable"
     assert "UnsupportedLanguagePairException" in translations["ja"]["reason"]
     assert [t["status"] for t in summary["translations"]] == ["translated", "unavailable"]
+    # made from the redacted copy: none of the personal data found in the transcript is in it
+    found = {text[e["BeginOffset"] : e["EndOffset"]] for e in results["pii_entities"]}
+    assert "John Smith" in found
+    assert not any(value in translations["es"]["text"] for value in found), translations["es"]["text"]
+    assert "[NOMBRE]" in translations["es"]["text"]  # the placeholder, translated with the rest
     # and a spoken summary in S3, an MP3 of a text that repeats no PII
     audio = s3_bytes(runtime, summary["spoken_summary"])
     assert len(audio) > 10_000 and (audio[:3] == b"ID3" or audio[0] == 0xFF)

@@ -1,5 +1,6 @@
 """Webhooks from business systems, end to end through the local runtime: a signed POST to the
-API, the FIFO queue, the consumer, the routing rule, the document workflow, the job API."""
+API, the FIFO queue, the consumer, the routing rule, the document, image or media workflow,
+the job API."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import SAMPLES, Client, wait_for_job
-from tests.e2e.test_document_workflow import upload
+from tests.e2e.test_document_workflow import execution_of, results_of, upload
+from tests.e2e.test_media_workflow import setting
 
 
 def secret_of(runtime: Any, source: str) -> str:
@@ -103,6 +105,137 @@ def invoice(api: Client) -> dict[str, Any]:
     """An invoice already uploaded (and analysed) through the API: the file webhooks point at."""
     job_id = upload(api, "invoice.pdf", (SAMPLES / "invoice.pdf").read_bytes(), "application/pdf")
     return dict(wait_for_job(api, job_id)["job"]["source"])
+
+
+@pytest.fixture(scope="module")
+def photo(api: Client) -> dict[str, Any]:
+    """The astronaut photo, uploaded (and analysed) through the API."""
+    job_id = upload(api, "astronaut.jpg", (SAMPLES / "astronaut.jpg").read_bytes(), "image/jpeg")
+    return dict(wait_for_job(api, job_id)["job"])
+
+
+@pytest.fixture(scope="module")
+def voicemail(api: Client) -> dict[str, Any]:
+    """The sample voicemail, uploaded (and transcribed) through the API."""
+    job_id = upload(api, "voicemail.mp3", (SAMPLES / "voicemail.mp3").read_bytes(), "audio/mpeg")
+    return dict(wait_for_job(api, job_id, timeout=120)["job"])
+
+
+def crm_event(runtime: Any, api: Client, event_type: str, source: dict[str, Any]) -> dict[str, Any]:
+    """A CRM's signed event of ``event_type`` naming the object ``source``, POSTed: the answer."""
+    event_id = f"evt_{uuid.uuid4().hex}"
+    body = json.dumps({"type": event_type, "data": {"bucket": source["bucket"], "key": source["key"]}}).encode()
+    status, answer = post(api, "crm", body, standard_signed(secret_of(runtime, "crm"), event_id, body))
+    assert status == 202, answer
+    return dict(answer)
+
+
+def execution_input(runtime: Any, machine: str, job_id: str) -> dict[str, Any]:
+    sfn = runtime.aws.client("stepfunctions")
+    return dict(json.loads(sfn.describe_execution(executionArn=execution_of(runtime, job_id, machine))["input"]))
+
+
+def test_a_signed_webhook_runs_the_image_workflow_on_an_uploaded_photo(
+    runtime: Any, api: Client, photo: dict[str, Any]
+) -> None:
+    # Given a CRM's "image attached" event naming a photo already uploaded
+    # When it is POSTed, signed
+    answer = crm_event(runtime, api, "image.attached", photo["source"])
+    # Then the rule's image workflow analysed the photo, and the job SUCCEEDED with its results
+    view = wait_for_job(api, answer["job_id"])
+    job = view["job"]
+    assert job["status"] == "SUCCEEDED", job
+    assert job["kind"] == "IMAGE" and job["options"] is None
+    assert job["origin"] == {"source": "crm", "event_id": answer["event_id"], "event_type": "image.attached"}
+    summary = job["summary"]
+    assert summary["faces"] == 1 and {"Person", "Face", "Text"} <= set(summary["labels"])
+    assert "Eileen Collins, STS-93 commander" in summary["text"]
+    assert results_of(runtime, view)["image"]["key"] == photo["source"]["key"]
+    assert set(view["downloads"]) == {"results", "thumbnail"}
+    # And the image workflow was started with the input an upload of that photo gives it
+    started = execution_input(runtime, "ImageWorkflow", job["job_id"])
+    uploaded = execution_input(runtime, "ImageWorkflow", photo["job_id"])
+    assert started == {**uploaded, "job_id": job["job_id"]} == {"job_id": job["job_id"], "image": job["source"]}
+
+
+#: A CRM's call recordings to the media workflow, translated into Spanish and summed up aloud.
+RECORDING_ROUTE = {
+    "source": "crm",
+    "event_type": "call.recorded",
+    "workflow": "media",
+    "translate_to": ["es"],
+    "spoken_summary": True,
+}
+
+
+def test_a_signed_webhook_runs_the_media_workflow_with_its_rules_options(
+    runtime: Any, api: Client, voicemail: dict[str, Any]
+) -> None:
+    # Given a routing rule that sends a CRM's call recordings to the media workflow, with a
+    # Spanish translation and a spoken summary
+    with setting("webhook_routes", json.dumps([RECORDING_ROUTE])):
+        # When the CRM's signed "call recorded" event names a voicemail already uploaded
+        answer = crm_event(runtime, api, "call.recorded", voicemail["source"])
+        view = wait_for_job(api, answer["job_id"], timeout=120)
+    # Then the media workflow transcribed and analysed it, and the job SUCCEEDED with its results
+    job = view["job"]
+    assert job["status"] == "SUCCEEDED", job
+    assert job["kind"] == "MEDIA" and job["options"] == {"translate_to": ["es"], "spoken_summary": True}
+    results = results_of(runtime, view)
+    assert "John Smith" in results["transcript"]["text"] and "[NAME]" in results["redacted_transcript"]
+    assert job["summary"]["sentiment"] == "POSITIVE" and 11.5 < job["summary"]["duration_seconds"] < 12.5
+    # translated, from the redacted transcript: none of the personal data found is in the translation
+    [spanish] = results["translations"]
+    assert spanish["language"] == "es" and spanish["status"] == "translated"
+    found = {results["transcript"]["text"][e["BeginOffset"] : e["EndOffset"]] for e in results["pii_entities"]}
+    assert found and not any(value in spanish["text"] for value in found), spanish["text"]
+    assert "Londres" in spanish["text"]
+    # and summed up aloud
+    assert set(view["downloads"]) == {"results", "spoken_summary"}
+    # And the media workflow was started with the input an upload asking for the same gives it
+    started = execution_input(runtime, "MediaWorkflow", job["job_id"])
+    uploaded = execution_input(runtime, "MediaWorkflow", voicemail["job_id"])
+    assert set(started) == set(uploaded) == {"job_id", "media", "file_name", "options"}
+    assert started == {
+        "job_id": job["job_id"],
+        "media": job["source"],
+        "file_name": "voicemail.mp3",
+        "options": {"translate_to": ["es"], "spoken_summary": True},
+    }
+
+
+@pytest.mark.parametrize(
+    ("event_type", "named", "kind", "error", "reason"),
+    [
+        ("image.attached", "invoice", "IMAGE", "InvalidImage", "not an image of an accepted type"),
+        ("recording.attached", "photo", "MEDIA", "InvalidMedia", "not audio or video Insight accepts"),
+        ("document.attached", "voicemail", "DOCUMENT", "InvalidDocument", "not one of the accepted types"),
+    ],
+)
+def test_a_rule_naming_a_workflow_the_file_does_not_fit_ends_failed_with_the_reason(
+    runtime: Any,
+    api: Client,
+    invoice: dict[str, Any],
+    photo: dict[str, Any],
+    voicemail: dict[str, Any],
+    event_type: str,
+    named: str,
+    kind: str,
+    error: str,
+    reason: str,
+) -> None:
+    # Given an event whose rule names a workflow that the file it names is not for (an invoice
+    # as an image, a photo as a recording, a voicemail as a document)
+    source = {"invoice": invoice, "photo": photo["source"], "voicemail": voicemail["source"]}[named]
+    # When it is POSTed, signed
+    answer = crm_event(runtime, api, event_type, source)
+    # Then the job is of the rule's kind, and its workflow's validation failed it with why
+    job = wait_for_job(api, answer["job_id"])["job"]
+    assert job["status"] == "FAILED", job
+    assert (job["kind"], job["step"], job["error"]["type"]) == (kind, "validating", error)
+    assert reason in job["error"]["reason"] and source["key"] == job["source"]["key"]
+    # And the file is kept as it was
+    runtime.aws.client("s3").head_object(Bucket=source["bucket"], Key=source["key"])
 
 
 def executions_named(runtime: Any, name: str) -> int:

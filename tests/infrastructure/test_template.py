@@ -10,11 +10,12 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from cfnlint.api import ManualArgs, lint
 
+from chalicelib.settings import WebhookRoute
 from infra.package import package, stage_options
 from infra.resources import STACK, ArnGrant, ServiceGrant, env_name, physical_name
 from infra.template import PLATFORM_GRANTS, RUNTIME, StageOptions
@@ -344,6 +345,32 @@ def test_rules_that_feed_queues_may_send_to_that_queue_only(template: dict[str, 
         assert statement["Principal"] == {"Service": "events.amazonaws.com"}
         assert statement["Action"] == "sqs:SendMessage"
         assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule.logical_id, "Arn"]}}}
+
+
+def test_the_webhook_consumer_may_start_every_workflow_a_routing_rule_can_name(template: dict[str, Any]) -> None:
+    # Given the workflows a webhook routing rule may name (document, image, media)
+    workflows = get_args(WebhookRoute.model_fields["workflow"].annotation)
+    assert set(workflows) == {"document", "image", "media"}
+    consumer = next(q.consumer for q in STACK.queues if q.setting == "webhook_queue_url")
+    statements = policy_statements(template, f"{consumer}Role")
+    variables = template["Resources"][consumer]["Properties"]["Environment"]["Variables"]
+    for workflow in workflows:
+        machine = template["Resources"][f"{workflow.capitalize()}Workflow"]
+        arn = (
+            "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+            + machine["Properties"]["StateMachineName"]
+        )
+        # Then the consumer is told where that state machine is
+        assert variables[env_name(f"{workflow}_workflow_arn")] == {"Fn::Sub": arn}
+        # And its role may start executions of it
+        assert any("states:StartExecution" in s["Action"] and {"Fn::Sub": arn} in s["Resource"] for s in statements), (
+            f"{consumer} may not start the {workflow} workflow"
+        )
+    # And may read what a rule names in the upload bucket (HeadObject of uploads/*; a missing
+    # key is a 404, refused as "does not exist", only with ListBucket)
+    bucket = "arn:${AWS::Partition}:s3:::" + template["Resources"]["Uploads"]["Properties"]["BucketName"]["Fn::Sub"]
+    for action, resource in (("s3:GetObject", f"{bucket}/uploads/*"), ("s3:ListBucket", bucket)):
+        assert any(action in s["Action"] and {"Fn::Sub": resource} in s["Resource"] for s in statements), action
 
 
 def test_secrets_hold_no_value_in_the_template_and_are_read_by_their_users_only(template: dict[str, Any]) -> None:

@@ -19,12 +19,17 @@ from chalicelib.models import (
     ChatRequest,
     DocumentSummary,
     EntityCount,
+    ImageSummary,
     Job,
     JobError,
     JobKind,
     JobStatus,
     JobStep,
+    JobView,
+    MediaSummary,
+    ModerationSummary,
     ObjectRef,
+    TranslationSummary,
 )
 
 EVENT = json.loads((Path(__file__).resolve().parents[1] / "events" / "lex_v2_dialog_code_hook.json").read_text())
@@ -180,12 +185,179 @@ def test_a_summary_is_told_within_lexs_message_limits() -> None:
         key_phrases=["a rather long key phrase " * 4] * 10,
         pii_entities=[EntityCount(type="EMAIL", count=2)],
     )
-    messages = assistant.summarise(job(JobStatus.SUCCEEDED, summary=summary), "https://results.example/x")
+    view = JobView(job=job(JobStatus.SUCCEEDED, summary=summary), downloads={"results": "https://results.example/x"})
+    messages = assistant.summarise(view)
     assert messages[0].startswith(f"Job {JOB_ID} (invoice.pdf): 2 page(s), 5120 characters, language en")
     assert "2 EMAIL" in messages[1] and messages[2] == "All the results: https://results.example/x"
     # The assistant's messages are cut at Lex's 1,000 characters, not refused by Lex
     answer = assistant._close(event_with(JOB_ID, source="FulfillmentCodeHook"), "Fulfilled", *messages).dump()
     assert all(len(message["content"]) <= 1000 for message in answer["messages"])
+
+
+PHOTO = {"kind": JobKind.IMAGE, "file_name": "astronaut.jpg", "content_type": "image/jpeg"}
+VOICEMAIL = {"kind": JobKind.MEDIA, "file_name": "voicemail.mp3", "content_type": "audio/mpeg"}
+THUMBNAIL = ObjectRef(bucket="results", key=f"jobs/{JOB_ID}/thumbnail.jpg")
+SPOKEN = ObjectRef(bucket="results", key=f"jobs/{JOB_ID}/spoken-summary.mp3")
+#: What the assistant says of documents only.
+DOCUMENT_WORDS = ("page(s)", "pages read")
+
+
+def image_summary(**fields: Any) -> ImageSummary:
+    values: dict[str, Any] = {
+        "media_type": "image/jpeg",
+        "width": 512,
+        "height": 584,
+        "labels": ["Person", "Face", "Text"],
+        "faces": 1,
+        "text": ["Eileen Collins, STS-93 commander", "NASA photo, public domain"],
+        "moderation": ModerationSummary(
+            status="unavailable", reason="AccessDeniedException: moderation is not available offline"
+        ),
+        "thumbnail": THUMBNAIL,
+        **fields,
+    }
+    return ImageSummary(**values)
+
+
+def media_summary(**fields: Any) -> MediaSummary:
+    values: dict[str, Any] = {
+        "characters": 184,
+        "language": "en",
+        "sentiment": "POSITIVE",
+        "entities": [EntityCount(type="PERSON", count=1), EntityCount(type="LOCATION", count=1)],
+        "key_phrases": ["the new contract"],
+        "pii_entities": [EntityCount(type="NAME", count=1)],
+        "duration_seconds": 11.9,
+        "redacted_pii": 1,
+        "translations": [
+            TranslationSummary(language="es", status="translated"),
+            TranslationSummary(
+                language="ja", status="unavailable", reason="UnsupportedLanguagePairException: en to ja"
+            ),
+        ],
+        "spoken_summary": SPOKEN,
+        **fields,
+    }
+    return MediaSummary(**values)
+
+
+@pytest.mark.parametrize(
+    ("record", "words"),
+    [
+        (job(JobStatus.SUCCEEDED, summary=image_summary(), finished_at=MOMENT, **PHOTO), "A 512 x 584 image analysed."),
+        (
+            job(JobStatus.SUCCEEDED, summary=media_summary(), finished_at=MOMENT, **VOICEMAIL),
+            "12 seconds of speech transcribed.",
+        ),
+        (
+            job(JobStatus.SUCCEEDED, summary=media_summary(duration_seconds=None), finished_at=MOMENT, **VOICEMAIL),
+            "succeeded at 2026-11-24 09:30 UTC. Speech transcribed. Ask me for its results.",
+        ),
+        (job(JobStatus.RUNNING, step=JobStep.VALIDATING, **PHOTO), "is running: checking the image"),
+        (job(JobStatus.RUNNING, step=JobStep.ANALYZING_IMAGE, **PHOTO), "is running: analysing the image"),
+        (job(JobStatus.RUNNING, step=JobStep.VALIDATING, **VOICEMAIL), "is running: checking the audio or video"),
+        (job(JobStatus.RUNNING, step=JobStep.TRANSCRIBING, **VOICEMAIL), "is running: transcribing the speech"),
+        (job(JobStatus.RUNNING, step=JobStep.ANALYZING_TEXT, **VOICEMAIL), "is running: analysing the transcript"),
+        (job(JobStatus.RUNNING, step=JobStep.TRANSLATING, **VOICEMAIL), "is running: translating the transcript"),
+    ],
+)
+def test_the_status_of_an_image_or_media_job_is_told_in_its_own_words(record: Job, words: str) -> None:
+    said = assistant.describe(record)
+    assert words in said, said
+    assert said.startswith(f"Job {JOB_ID} ({record.file_name}) ")
+    assert not any(word in said for word in (*DOCUMENT_WORDS, "analysing the text"))
+
+
+def test_an_image_jobs_results_tell_its_labels_faces_text_and_moderation_with_its_thumbnail() -> None:
+    # Given a finished image job whose moderation Rekognition refused
+    view = JobView(
+        job=job(JobStatus.SUCCEEDED, summary=image_summary(), finished_at=MOMENT, **PHOTO),
+        results_url="https://results.example/r",
+        downloads={"results": "https://results.example/r", "thumbnail": "https://results.example/t"},
+    )
+    # When its results are told
+    headline, found, thumbnail, results = assistant.summarise(view)
+    # Then they say what Rekognition found, in words for an image
+    assert headline == (
+        f"Job {JOB_ID} (astronaut.jpg): a 512 x 584 image (image/jpeg), 1 face found. Labels: Person, Face, Text."
+    )
+    assert found == (
+        "Text read in the image: Eileen Collins, STS-93 commander | NASA photo, public domain. "
+        "Moderation was not checked (AccessDeniedException: moderation is not available offline)."
+    )
+    # And link the thumbnail and the results document
+    assert thumbnail == "Thumbnail: https://results.example/t"
+    assert results == "All the results: https://results.example/r"
+    # And nothing in them is a document's wording
+    said = " ".join(assistant.summarise(view))
+    assert not any(word in said for word in (*DOCUMENT_WORDS, "characters", "sentiment", "Personal data"))
+
+
+@pytest.mark.parametrize(
+    ("summary", "words"),
+    [
+        (image_summary(faces=0, labels=[], text=[]), "no face found. No labels found."),
+        (image_summary(faces=3), "3 faces found."),
+        (image_summary(text=[]), "No text read in the image."),
+        (image_summary(moderation=ModerationSummary(status="checked")), "Moderation: nothing flagged."),
+        (
+            image_summary(moderation=ModerationSummary(status="checked", labels=["Violence", "Weapons"])),
+            "Moderation flagged: Violence, Weapons.",
+        ),
+    ],
+)
+def test_what_an_image_job_did_not_find_is_said_too(summary: ImageSummary, words: str) -> None:
+    view = JobView(job=job(JobStatus.SUCCEEDED, summary=summary, **PHOTO))
+    assert words in " ".join(assistant.summarise(view))
+
+
+def test_a_media_jobs_results_tell_its_transcript_language_sentiment_redaction_and_translations() -> None:
+    # Given a finished media job: transcribed, analysed, translated into Spanish (Japanese refused),
+    # summed up aloud
+    view = JobView(
+        job=job(JobStatus.SUCCEEDED, summary=media_summary(), finished_at=MOMENT, **VOICEMAIL),
+        results_url="https://results.example/r",
+        downloads={"results": "https://results.example/r", "spoken_summary": "https://results.example/s"},
+    )
+    # When its results are told
+    headline, found, translations, spoken, results = assistant.summarise(view)
+    # Then they say what the transcript holds, in words for speech
+    assert headline == (
+        f"Job {JOB_ID} (voicemail.mp3): 12 seconds of speech transcribed: a transcript of 184 characters in "
+        "language en, sentiment POSITIVE."
+    )
+    assert found == (
+        "Entities: 1 PERSON, 1 LOCATION. Key phrases: the new contract. Personal data: 1 NAME (replaced by its "
+        "type in the redacted transcript and its translations)."
+    )
+    assert translations == ("Translated into es. Not available: ja (UnsupportedLanguagePairException: en to ja).")
+    # And link the spoken summary and the results document
+    assert spoken == "Spoken summary (MP3): https://results.example/s"
+    assert results == "All the results: https://results.example/r"
+    assert not any(word in " ".join(assistant.summarise(view)) for word in DOCUMENT_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("summary", "words"),
+    [
+        (media_summary(translations=[]), "No translations were asked for."),
+        (
+            media_summary(translations=[TranslationSummary(language="ja", status="unavailable", reason="no pair")]),
+            "No translation could be made. Not available: ja (no pair).",
+        ),
+        (media_summary(duration_seconds=None), "(voicemail.mp3): speech transcribed: a transcript of 184"),
+        (
+            media_summary(duration_seconds=1.2, characters=1),
+            "1 second of speech transcribed: a transcript of 1 character ",
+        ),
+        (media_summary(pii_entities=[]), "No personal data found."),
+    ],
+)
+def test_what_a_media_job_did_not_do_is_said_too(summary: MediaSummary, words: str) -> None:
+    view = JobView(job=job(JobStatus.SUCCEEDED, summary=summary, **VOICEMAIL))
+    said = " ".join(assistant.summarise(view))
+    assert words in said, said
+    assert "Spoken summary" not in said  # no link given
 
 
 # --- POST /chat ------------------------------------------------------------------------------
