@@ -63,19 +63,21 @@ class ModelRecords:
         serializer = _serializer()
         return {"id": {"S": record_id}, **{k: serializer.serialize(v) for k, v in _dynamo(document).items()}}
 
-    def create(self, record_id: str, document: dict[str, Any]) -> None:
-        """Write a new record; ``ConditionFailed`` if the id is taken."""
+    def _conditional(self, operation: str, **request: Any) -> dict[str, Any] | None:
+        """A write under a condition: DynamoDB's answer, or None when the condition did not hold."""
         with service_call("DynamoDB"):
             try:
-                self._db.put_item(
-                    TableName=self._table,
-                    Item=self._item(record_id, document),
-                    ConditionExpression="attribute_not_exists(id)",
-                )
+                return dict(getattr(self._db, operation)(TableName=self._table, **request))
             except Exception as error:
                 if aws_error_code(error) == "ConditionalCheckFailedException":
-                    raise ConditionFailed(record_id) from error
+                    return None
                 raise
+
+    def create(self, record_id: str, document: dict[str, Any]) -> None:
+        """Write a new record; ``ConditionFailed`` if the id is taken."""
+        item = self._item(record_id, document)
+        if self._conditional("put_item", Item=item, ConditionExpression="attribute_not_exists(id)") is None:
+            raise ConditionFailed(record_id)
 
     def put(self, record_id: str, document: dict[str, Any]) -> None:
         with service_call("DynamoDB"):
@@ -129,7 +131,6 @@ class ModelRecords:
         if remove:
             expression.append("REMOVE " + ", ".join(f"#{name}" for name in remove))
         request: dict[str, Any] = {
-            "TableName": self._table,
             "Key": {"id": {"S": record_id}},
             "UpdateExpression": " ".join(expression),
             "ConditionExpression": condition,
@@ -138,13 +139,9 @@ class ModelRecords:
         }
         if attribute_values:
             request["ExpressionAttributeValues"] = attribute_values
-        with service_call("DynamoDB"):
-            try:
-                response = self._db.update_item(**request)
-            except Exception as error:
-                if aws_error_code(error) == "ConditionalCheckFailedException":
-                    raise ConditionFailed(record_id) from error
-                raise
+        response = self._conditional("update_item", **request)
+        if response is None:
+            raise ConditionFailed(record_id)
         deserializer = _deserializer()
         item = {k: _python(deserializer.deserialize(v)) for k, v in response["Attributes"].items()}
         item.pop("id")
@@ -152,49 +149,34 @@ class ModelRecords:
 
     def hold(self, record_id: str, holder: str, document: dict[str, Any]) -> None:
         """Take a lock item for ``holder`` (again, if it holds it); ``ConditionFailed`` if another holds it."""
-        with service_call("DynamoDB"):
-            try:
-                self._db.put_item(
-                    TableName=self._table,
-                    Item=self._item(record_id, {**document, "holder": holder}),
-                    ConditionExpression="attribute_not_exists(id) OR holder = :holder",
-                    ExpressionAttributeValues={":holder": {"S": holder}},
-                )
-            except Exception as error:
-                if aws_error_code(error) == "ConditionalCheckFailedException":
-                    raise ConditionFailed(record_id) from error
-                raise
+        held = self._conditional(
+            "put_item",
+            Item=self._item(record_id, {**document, "holder": holder}),
+            ConditionExpression="attribute_not_exists(id) OR holder = :holder",
+            ExpressionAttributeValues={":holder": {"S": holder}},
+        )
+        if held is None:
+            raise ConditionFailed(record_id)
 
     def claim_window(self, record_id: str, document: dict[str, Any], now_iso: str) -> dict[str, Any]:
         """The open settle window at ``record_id``: this new one if there is none or the last
         one has ended (its ``starts_at`` is past), else the open one (which the caller joins)."""
-        with service_call("DynamoDB"):
-            try:
-                self._db.put_item(
-                    TableName=self._table,
-                    Item=self._item(record_id, document),
-                    ConditionExpression="attribute_not_exists(id) OR starts_at <= :now",
-                    ExpressionAttributeValues={":now": {"S": now_iso}},
-                )
-                return document
-            except Exception as error:
-                if aws_error_code(error) != "ConditionalCheckFailedException":
-                    raise
-        return self.get(record_id)
+        claimed = self._conditional(
+            "put_item",
+            Item=self._item(record_id, document),
+            ConditionExpression="attribute_not_exists(id) OR starts_at <= :now",
+            ExpressionAttributeValues={":now": {"S": now_iso}},
+        )
+        return document if claimed is not None else self.get(record_id)
 
     def release(self, record_id: str, holder: str) -> None:
         """Free a lock item if ``holder`` holds it (a repeated release changes nothing)."""
-        with service_call("DynamoDB"):
-            try:
-                self._db.delete_item(
-                    TableName=self._table,
-                    Key={"id": {"S": record_id}},
-                    ConditionExpression="holder = :holder",
-                    ExpressionAttributeValues={":holder": {"S": holder}},
-                )
-            except Exception as error:
-                if aws_error_code(error) != "ConditionalCheckFailedException":
-                    raise
+        self._conditional(
+            "delete_item",
+            Key={"id": {"S": record_id}},
+            ConditionExpression="holder = :holder",
+            ExpressionAttributeValues={":holder": {"S": holder}},
+        )
 
     def of_model(self, model: str, prefix: str, limit: int = 10) -> Iterator[dict[str, Any]]:
         """A model's records whose id starts with ``prefix``, newest first."""
