@@ -243,9 +243,10 @@ class EventRule:
     #: Logical ids of state machines whose ARNs the rule matches (``detail.stateMachineArn``).
     state_machines: tuple[str, ...] = ()
     bus: str | None = None  # logical id of an EventBus; None: the default bus
-    #: ``detail`` fields matched against the physical names of declared resources (model
-    #: package groups, endpoints): field -> logical ids.
-    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``detail`` fields matched against a name that each of the stack's models has: field ->
+    #: the ``Model`` property giving its logical id (``package_group``, ``endpoint``). The
+    #: pattern follows the models of the stack it is made for.
+    model_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1216,7 +1217,7 @@ STACK = Stack(
             source="aws.sagemaker",
             detail_type="SageMaker Model Package State Change",
             detail={"ModelApprovalStatus": ["Approved"]},
-            names={"ModelPackageGroupName": tuple(model.package_group for model in MODELS)},
+            model_names={"ModelPackageGroupName": "package_group"},
         ),
         EventRule(
             "EndpointDeploymentChanged",
@@ -1224,7 +1225,7 @@ STACK = Stack(
             target="OnEndpointEvent",
             source="aws.sagemaker",
             detail_type="SageMaker Endpoint Deployment State Change",
-            names={"EndpointName": tuple(model.endpoint for model in MODELS)},
+            model_names={"EndpointName": "endpoint"},
         ),
         EventRule(
             "EndpointStateChanged",
@@ -1233,7 +1234,7 @@ STACK = Stack(
             source="aws.sagemaker",
             detail_type="SageMaker Endpoint State Change",
             detail={"EndpointStatus": ["IN_SERVICE", "FAILED"]},
-            names={"EndpointName": tuple(model.endpoint for model in MODELS)},
+            model_names={"EndpointName": "endpoint"},
         ),
     ),
     schedules=(

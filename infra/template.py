@@ -636,14 +636,14 @@ def state_machine_resources(machine: StateMachine, stack: Stack, options: StageO
     }
 
 
-def event_pattern(rule: EventRule, arn_of_machine: Any, name_of: Any = None) -> Json:
-    """The rule's pattern; ``arn_of_machine`` gives a state machine's ARN for the target,
-    ``name_of`` the physical name of a logical id (for ``rule.names``)."""
+def event_pattern(rule: EventRule, stack: Stack, arn_of_machine: Any, name_of: Any) -> Json:
+    """The rule's pattern in ``stack``; ``arn_of_machine`` gives a state machine's ARN for the
+    target, ``name_of`` the physical name of a logical id (for ``rule.model_names``)."""
     detail: Json = dict(rule.detail)
     if rule.state_machines:
         detail["stateMachineArn"] = [arn_of_machine(logical_id) for logical_id in rule.state_machines]
-    for field_name, logical_ids in rule.names.items():
-        detail[field_name] = [name_of(logical_id) for logical_id in logical_ids]
+    for field_name, attribute in rule.model_names.items():
+        detail[field_name] = [name_of(getattr(model, attribute)) for model in stack.models]
     return {"source": [rule.source], "detail-type": [rule.detail_type], "detail": detail}
 
 
@@ -661,7 +661,7 @@ def rule_resources(rule: EventRule | Schedule, stack: Stack, options: StageOptio
         target_id = rule.function
     else:
         properties["EventPattern"] = event_pattern(
-            rule, machine_arn, lambda logical_id: physical_name(options.stage, logical_id)
+            rule, stack, machine_arn, lambda logical_id: physical_name(options.stage, logical_id)
         )
         target_id = rule.target
         if rule.bus:

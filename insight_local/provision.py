@@ -176,9 +176,7 @@ def provision(
             },
         )
         if bucket.versioned:
-            s3.put_bucket_versioning(
-                Bucket=names[bucket.logical_id], VersioningConfiguration={"Status": "Enabled"}
-            )
+            s3.put_bucket_versioning(Bucket=names[bucket.logical_id], VersioningConfiguration={"Status": "Enabled"})
         s3.put_bucket_encryption(
             Bucket=names[bucket.logical_id],
             ServerSideEncryptionConfiguration={
@@ -293,7 +291,7 @@ def provision(
         else:
             target = rule.target
             bus = {"EventBusName": names[rule.bus]} if rule.bus else {}
-            pattern = event_pattern(rule, lambda logical_id: arns[logical_id], lambda logical_id: names[logical_id])
+            pattern = event_pattern(rule, stack, arns.__getitem__, names.__getitem__)
             events.put_rule(
                 Name=names[rule.logical_id], EventPattern=json.dumps(pattern), Description=rule.purpose, **bus
             )

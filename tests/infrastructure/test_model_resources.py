@@ -3,6 +3,7 @@ workflows, the role SageMaker's jobs run with, and what functions are told of th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from chalicelib.settings import MlModel
 from infra.package import package
 from infra.resources import STACK, physical_name
+from infra.template import event_pattern
 
 STAGE = "dev"
 
@@ -41,6 +43,23 @@ def test_the_rules_match_this_stages_groups_and_endpoints(template: dict[str, An
     assert deployed["detail"]["EndpointName"] == [physical_name(STAGE, m.endpoint) for m in STACK.models]
     ended = resources["ModelWorkflowsEnded"]["Properties"]["EventPattern"]
     assert len(ended["detail"]["stateMachineArn"]) == 3
+
+
+def test_the_rules_follow_the_models_of_the_stack_they_are_made_for() -> None:
+    # Given the stack with a second model declared
+    fraud = dataclasses.replace(STACK.models[0], logical_id="Fraud", name="fraud")
+    stack = dataclasses.replace(STACK, models=(*STACK.models, fraud))
+    rules = {rule.logical_id: rule for rule in stack.rules}
+
+    def pattern(logical_id: str) -> dict[str, Any]:
+        return dict(event_pattern(rules[logical_id], stack, str, lambda name: physical_name(STAGE, name))["detail"])
+
+    # Then its approvals deploy and its endpoint's events resume its deployments, as the first one's do
+    groups = [physical_name(STAGE, "ChurnPackages"), physical_name(STAGE, "FraudPackages")]
+    assert pattern("ModelPackageApproved")["ModelPackageGroupName"] == groups
+    endpoints = [physical_name(STAGE, "ChurnEndpoint"), physical_name(STAGE, "FraudEndpoint")]
+    assert pattern("EndpointDeploymentChanged")["EndpointName"] == endpoints
+    assert pattern("EndpointStateChanged")["EndpointName"] == endpoints
 
 
 def test_sagemakers_role_reaches_only_its_prefixes_logs_and_image(template: dict[str, Any]) -> None:
