@@ -241,6 +241,11 @@ def deploy_model(start: DeploymentStart) -> None:
     }
     if endpoint is not None and endpoint.get("EndpointStatus") == "Failed":
         # A failed endpoint cannot be updated: it is deleted and made again from this config.
+        # What it was made from serves nothing: superseded, deleted once this one is deployed
+        # (recorded first: SageMaker deletes the endpoint while the step is retried).
+        failed_config = str(endpoint["EndpointConfigName"])
+        superseded = {"previous_config": failed_config, "previous_model": hosting.model_of_config(failed_config)}
+        records.update(deployment_key(deployment.deployment_id), {k: v for k, v in superseded.items() if v})
         hosting.delete_endpoint(model.endpoint)
         logger.warning("failed endpoint deleted", endpoint=model.endpoint, reason=endpoint.get("FailureReason"))
         endpoint = hosting.endpoint(model.endpoint)
@@ -276,6 +281,8 @@ def outcome_of(change: EndpointStateChange, deployment: Deployment) -> Deploymen
     status = change.EndpointStatus.upper().replace(" ", "_")
     ours = change.EndpointConfigName == deployment.endpoint_config
     if status == "FAILED":
+        if deployment.strategy == "create" and change.EndpointConfigName not in (None, deployment.endpoint_config):
+            return None  # a late FAILED of the endpoint this deployment deleted to make it again
         return DeploymentOutcome(status=DeploymentStatus.FAILED, reason=change.FailureReason or "the endpoint failed")
     if status != "IN_SERVICE":
         return None

@@ -1043,6 +1043,7 @@ STACK = Stack(
                         "sagemaker:CreateEndpoint",
                         "sagemaker:UpdateEndpoint",
                         "sagemaker:DescribeEndpoint",
+                        "sagemaker:DescribeEndpointConfig",  # the model a Failed endpoint was made from
                         "sagemaker:DeleteEndpoint",  # a Failed endpoint, made again
                         "sagemaker:AddTags",
                     ),

@@ -113,6 +113,19 @@ class Hosting:
                     return None
                 raise
 
+    def model_of_config(self, name: str) -> str | None:
+        """The model an endpoint config serves (its first variant's), or None if it is gone."""
+        with service_call("SageMaker"):
+            try:
+                config = self._sm.describe_endpoint_config(EndpointConfigName=name)
+            except Exception as error:
+                if aws_error_code(error) == "ValidationException":
+                    return None
+                raise
+        variants = config.get("ProductionVariants") or [{}]
+        name = variants[0].get("ModelName")
+        return str(name) if name else None
+
     def create_endpoint(self, name: str, config: str, tags: list[dict[str, str]]) -> None:
         with service_call("SageMaker"):
             self._sm.create_endpoint(EndpointName=name, EndpointConfigName=config, Tags=tags)

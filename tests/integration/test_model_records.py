@@ -1,5 +1,6 @@
 """The lifecycle's records on DynamoDB (moto): settle windows, the endpoint's lock, one
-deployment per package, whatever the repeats."""
+deployment per package, whatever the repeats; a Failed endpoint made again as SageMaker
+deletes it (asynchronously)."""
 
 from __future__ import annotations
 
@@ -168,3 +169,73 @@ def test_only_approvals_of_insights_groups_deploy(records: ModelRecords, starts:
     assert deployment is not None
     assert (deployment.version, deployment.trigger, deployment.status) == (3, "event", DeploymentStatus.PENDING)
     assert list(starts.started) == [deployment.deployment_id]
+
+
+def test_a_failed_endpoint_is_made_again_once_sagemaker_has_deleted_it(
+    records: ModelRecords, starts: Starts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.adapters.sagemaker import Hosting
+    from chalicelib.lifecycle_models import DeploymentEnd, DeploymentOutcome, DeploymentStart
+
+    role = "arn:aws:iam::123456789012:role/insight-test-sage-maker"
+    monkeypatch.setenv("INSIGHT_SAGEMAKER_ROLE_ARN", role)
+    services.reset()
+    model = trainings.declared_model("churn")
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+    container = {"Image": model.image_uri, "ModelDataUrl": "s3://insight-test-model-data/artifacts/churn/model.tar.gz"}
+    # Given the endpoint Failed on version 1's config (its model did not load)
+    sagemaker.create_model(
+        ModelName="churn-v1-broken", ExecutionRoleArn=role, PrimaryContainer={**container, "Environment": {}}
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="churn-v1-broken",
+        ProductionVariants=[
+            {
+                "VariantName": model.variant,
+                "ModelName": "churn-v1-broken",
+                "InitialInstanceCount": 1,
+                "InstanceType": model.inference_instance_type,
+            }
+        ],
+    )
+    # And version 2 approved, its deployment holding the endpoint
+    sagemaker.create_model_package_group(ModelPackageGroupName=model.package_group)
+    package_arn = sagemaker.create_model_package(
+        ModelPackageGroupName=model.package_group,
+        InferenceSpecification={
+            "Containers": [container],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+        ModelApprovalStatus="Approved",
+    )["ModelPackageArn"]
+    deployment = deployments.start_deployment(model, package_arn, 2, "event")
+    deployments.acquire_endpoint(DeploymentExecution(deployment_id=deployment.deployment_id))
+    # SageMaker describes the endpoint Failed, then Deleting while it deletes it, then not at all
+    answers = iter(
+        [
+            {"EndpointStatus": "Failed", "EndpointConfigName": "churn-v1-broken", "FailureReason": "model_fn raised"},
+            {"EndpointStatus": "Deleting", "EndpointConfigName": "churn-v1-broken"},
+            None,
+        ]
+    )
+    monkeypatch.setattr(Hosting, "endpoint", lambda self, name: next(answers))
+    # When the step deletes it, and is retried while SageMaker deletes it
+    with pytest.raises(deployments.EndpointBusy):
+        deployments.deploy_model(DeploymentStart(deployment_id=deployment.deployment_id, task_token="first"))
+    deployments.deploy_model(DeploymentStart(deployment_id=deployment.deployment_id, task_token="retried"))
+    # Then the endpoint is created again from version 2's config (never updated)
+    made = deployments.get_deployment(deployment.deployment_id)
+    assert made.strategy == "create"
+    endpoint = sagemaker.describe_endpoint(EndpointName=model.endpoint)
+    assert endpoint["EndpointConfigName"] == made.endpoint_config
+    # And once it is in service, version 1's config and model, which serve nothing, are deleted
+    ended = deployments.finish_deployment(
+        DeploymentEnd(
+            deployment_id=deployment.deployment_id, outcome=DeploymentOutcome(status=DeploymentStatus.DEPLOYED)
+        )
+    )
+    assert ended.superseded == ["churn-v1-broken", "churn-v1-broken"]
+    assert "churn-v1-broken" not in [m["ModelName"] for m in sagemaker.list_models()["Models"]]
+    configs = sagemaker.list_endpoint_configs()["EndpointConfigs"]
+    assert [c["EndpointConfigName"] for c in configs] == [made.endpoint_config]

@@ -218,6 +218,17 @@ def test_steps_of_the_update_and_a_failed_endpoint() -> None:
     assert failed is not None and failed.status == DeploymentStatus.FAILED
 
 
+def test_a_late_failure_of_the_endpoint_made_again_tells_nothing() -> None:
+    # Given a deployment that made again an endpoint Failed on another version's config
+    made_again = deployment(strategy="create")
+    # When the old endpoint's FAILED event comes again (EventBridge delivers at least once)
+    stale = event("FAILED", "churn-v1-broken", "model_fn raised")
+    # Then it is not this deployment's outcome; its own endpoint's failure is
+    assert deployments.outcome_of(stale, made_again) is None
+    own = deployments.outcome_of(event("FAILED", "churn-v2-eeeeeeeeeeee", "model_fn raised"), made_again)
+    assert own is not None and own.status == DeploymentStatus.FAILED
+
+
 def test_the_deployment_id_is_the_packages() -> None:
     arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/insight-dev-churn-packages/2"
     assert deployments.deployment_id(arn) == deployments.deployment_id(arn)
