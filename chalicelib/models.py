@@ -561,6 +561,7 @@ class ExecutionStatusChange(Model):
     status: str
     error: str | None = None
     cause: str | None = None
+    stopDate: datetime | None = None  # epoch milliseconds in the event
 
 
 class FinishedDocument(Model):

@@ -33,7 +33,7 @@ from chalicelib.lifecycle_models import (
     TrainingTrigger,
     Verdict,
 )
-from chalicelib.models import JobError
+from chalicelib.models import ExecutionStatusChange, JobError, WorkflowFailure
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import MlModel, get_settings
 
@@ -92,7 +92,8 @@ def data_arrived(bucket: str, key: str, event_time: datetime) -> TrainingRun | N
     ``settle_seconds``; uploads until it ends join it (and so does a late repeat of an event
     of that window). The run's id and its execution's name
     come from the window, so a burst of uploads, and S3 delivering an event twice, start one
-    run; the execution waits for the window to end before its first job reads the data."""
+    run; the execution waits for the window to end before its first job reads the data. A
+    run whose execution ends while it settles ends its window (``close_window``)."""
     parts = key.split("/")
     settings = get_settings()
     if bucket != settings.model_bucket or len(parts) < 3 or parts[0] != TRAINING_PREFIX.rstrip("/") or not parts[-1]:
@@ -107,10 +108,9 @@ def data_arrived(bucket: str, key: str, event_time: datetime) -> TrainingRun | N
     # a window that has ended joins that window (its run) instead of opening a new one.
     opened = event_time.astimezone(UTC).replace(microsecond=0)
     starts_at = opened + timedelta(seconds=model.settle_seconds)
-    candidate = hashlib.sha256(f"{model.name}:{opened.isoformat()}".encode()).hexdigest()[:32]
     window = services.model_records().claim_window(
         f"window#{model.name}",
-        {"run_id": candidate, "starts_at": _timestamp(starts_at), "opened_by": key},
+        {"run_id": window_run_id(model.name, opened), "starts_at": _timestamp(starts_at), "opened_by": key},
         _timestamp(opened),
     )
     run_id = str(window["run_id"])
@@ -129,6 +129,19 @@ def data_arrived(bucket: str, key: str, event_time: datetime) -> TrainingRun | N
         _start(run, {})  # named run_id: a second start of the same window starts nothing
     logger.info("training data arrived", model=model.name, run_id=run_id, new_run=created, key=key)
     return run
+
+
+def window_run_id(model: str, opened: datetime) -> str:
+    """The run id of a window opening at ``opened`` (to the second): the same for every
+    upload and repeat that opens it, and never a run that has ended (a window closed in the
+    second it opened gives way to the next id)."""
+    records, seed, attempt = services.model_records(), f"{model}:{opened.isoformat()}", 0
+    while True:
+        candidate = hashlib.sha256((f"{seed}:{attempt}" if attempt else seed).encode()).hexdigest()[:32]
+        found = records.find(run_key(candidate))
+        if found is None or not RunStatus(found["status"]).finished:
+            return candidate
+        attempt += 1
 
 
 def _timestamp(moment: datetime) -> str:
@@ -495,20 +508,22 @@ def register_model(registered: RegisterInput) -> Registered:
 ENDED_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "ExecutionAborted", "FAILED": "ExecutionFailed"}
 
 
-def execution_ended(name: str, status: str, error: str | None, cause: str | None) -> str | None:
+def execution_ended(ended: ExecutionStatusChange) -> str | None:
     """The safety net of the three workflows: a run, transform or deployment whose execution
-    (named by its id) ended without recording an outcome is marked FAILED; the record says
-    which it was, or None when the name is no record's."""
-    from chalicelib.models import WorkflowFailure
-
+    (named by its id) ended without recording an outcome is marked FAILED, and a run's settle
+    window, if still open, ends with it; the record says which it was, or None when the name
+    is no record's."""
+    name, status = ended.name, ended.status
     failure = WorkflowFailure(
-        Error=error or ENDED_ERRORS.get(status, status),
-        Cause=cause or f"the workflow's execution ended {status} before recording an outcome",
+        Error=ended.error or ENDED_ERRORS.get(status, status),
+        Cause=ended.cause or f"the workflow's execution ended {status} before recording an outcome",
     )
     records = services.model_records()
     for kind, key in (("training", run_key(name)), ("transform", f"transform#{name}")):
         if records.find(key) is not None:
-            record_failure(RunFailure(kind=kind, record_id=name, failure=failure))  # type: ignore[arg-type]
+            record = record_failure(RunFailure(kind=kind, record_id=name, failure=failure))  # type: ignore[arg-type]
+            if kind == "training":
+                close_window(name, str(record["model"]), ended.stopDate or now())
             return kind
     if records.find(f"deployment#{name}") is not None:
         from chalicelib.deployments import finish_deployment
@@ -518,6 +533,15 @@ def execution_ended(name: str, status: str, error: str | None, cause: str | None
         return "deployment"
     logger.info("execution is no record's; ignored", name=name)
     return None
+
+
+def close_window(run_id: str, model: str, ended_at: datetime) -> None:
+    """A run whose execution ended while its settle window was open (stopped, timed out)
+    ends the window then: the next upload opens a new one and starts a new run instead of
+    joining the dead one (a late repeat of an event from before still joins it)."""
+    end = _timestamp(ended_at)
+    if services.model_records().end_window(f"window#{model}", run_id, end):
+        logger.info("settle window closed with its run", model=model, run_id=run_id, ended_at=end)
 
 
 def failure_reason(error: str, cause: str | None) -> str:

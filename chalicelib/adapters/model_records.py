@@ -169,6 +169,18 @@ class ModelRecords:
         )
         return document if claimed is not None else self.get(record_id)
 
+    def end_window(self, record_id: str, run_id: str, end_iso: str) -> bool:
+        """End ``run_id``'s settle window at ``end_iso`` if it is still open then (a window
+        that has ended, or is another run's, is left as it is). True if it was ended."""
+        ended = self._conditional(
+            "update_item",
+            Key={"id": {"S": record_id}},
+            UpdateExpression="SET starts_at = :end",
+            ConditionExpression="run_id = :run AND starts_at > :end",
+            ExpressionAttributeValues={":run": {"S": run_id}, ":end": {"S": end_iso}},
+        )
+        return ended is not None
+
     def release(self, record_id: str, holder: str) -> None:
         """Free a lock item if ``holder`` holds it (a repeated release changes nothing)."""
         self._conditional(

@@ -16,4 +16,4 @@ from chalicelib.trainings import execution_ended
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ended = ExecutionStatusChange.model_validate(parse(event=event, model=EventBridgeModel).detail)
-    return {"record": execution_ended(ended.name, ended.status, ended.error, ended.cause)}
+    return {"record": execution_ended(ended)}

@@ -15,7 +15,8 @@ from moto import mock_aws
 
 from chalicelib import deployments, services, trainings
 from chalicelib.adapters.model_records import ConditionFailed, ModelRecords
-from chalicelib.lifecycle_models import DeploymentExecution, DeploymentStatus
+from chalicelib.lifecycle_models import DeploymentExecution, DeploymentStatus, RunStatus
+from chalicelib.models import ExecutionStatusChange
 from infra.resources import FRAMEWORK_IMAGE_ACCOUNTS, STACK, Table, table_definition
 
 TABLE = "insight-test-model-records"
@@ -89,6 +90,67 @@ def test_an_upload_after_the_window_starts_another_run_but_a_late_repeat_does_no
     # And the repeat of a's event (its S3 time in the first window) opens no window: it joins
     # the open one, and starts nothing new
     assert late.run_id == two.run_id
+    assert len(starts.started) == 2
+
+
+def stopped(run_id: str, at: datetime) -> ExecutionStatusChange:
+    """Step Functions' "Execution Status Change" detail of a stopped execution."""
+    arn = f"arn:aws:states:us-east-1:123456789012:execution:insight-test-training-workflow:{run_id}"
+    return ExecutionStatusChange.model_validate(
+        {"executionArn": arn, "name": run_id, "status": "ABORTED", "stopDate": int(at.timestamp() * 1000)}
+    )
+
+
+def test_a_run_stopped_while_settling_ends_its_window_so_the_next_upload_starts_a_new_run(
+    records: ModelRecords, starts: Starts
+) -> None:
+    first = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+    # Given an upload whose run settles until 12:05
+    dead = trainings.data_arrived("insight-test-model-data", "training/churn/a.csv", first)
+    assert dead is not None
+    # When its execution is stopped at 12:01, still settling
+    assert trainings.execution_ended(stopped(dead.run_id, first + timedelta(minutes=1))) == "training"
+    assert records.get(f"run#{dead.run_id}")["status"] == "FAILED"
+    # Then a late repeat of its upload's event still joins it, and starts nothing
+    repeat = trainings.data_arrived("insight-test-model-data", "training/churn/a.csv", first)
+    assert repeat is not None and repeat.run_id == dead.run_id
+    # But the next upload, at 12:02, starts a new run instead of joining the dead one
+    after = trainings.data_arrived("insight-test-model-data", "training/churn/b.csv", first + timedelta(minutes=2))
+    assert after is not None and after.run_id != dead.run_id
+    assert after.status == RunStatus.SETTLING
+    assert list(starts.started) == [dead.run_id, after.run_id]
+    assert starts.started[after.run_id]["start_after"] == "2026-11-24T12:07:00Z"
+
+
+def test_a_run_stopped_in_the_second_its_window_opened_gives_way_to_a_new_run(
+    records: ModelRecords, starts: Starts
+) -> None:
+    first = datetime(2026, 11, 24, 12, 0, 0, 100000, tzinfo=UTC)
+    dead = trainings.data_arrived("insight-test-model-data", "training/churn/a.csv", first)
+    assert dead is not None
+    # When its execution is stopped within the second the window opened
+    trainings.execution_ended(stopped(dead.run_id, first + timedelta(milliseconds=300)))
+    # Then an upload later in that second starts a new run (its window opens in the same
+    # second, with another run id than the dead run's)
+    after = trainings.data_arrived("insight-test-model-data", "training/churn/b.csv", first + timedelta(seconds=0.6))
+    assert after is not None and after.run_id != dead.run_id
+    assert after.status == RunStatus.SETTLING
+    # And uploads in its window join it
+    joined = trainings.data_arrived("insight-test-model-data", "training/churn/c.csv", first + timedelta(seconds=2))
+    assert joined is not None and joined.run_id == after.run_id
+    assert list(starts.started) == [dead.run_id, after.run_id]
+
+
+def test_a_run_that_ends_after_its_window_leaves_the_next_window_alone(records: ModelRecords, starts: Starts) -> None:
+    first = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+    one = trainings.data_arrived("insight-test-model-data", "training/churn/a.csv", first)
+    two = trainings.data_arrived("insight-test-model-data", "training/churn/b.csv", first + timedelta(minutes=6))
+    assert one and two and one.run_id != two.run_id
+    # When the first run's execution ends (it failed while training) inside the second's window
+    trainings.execution_ended(stopped(one.run_id, first + timedelta(minutes=7)))
+    # Then the second window is still open: an upload in it joins its run
+    late = trainings.data_arrived("insight-test-model-data", "training/churn/c.csv", first + timedelta(minutes=8))
+    assert late is not None and late.run_id == two.run_id
     assert len(starts.started) == 2
 
 
