@@ -26,6 +26,8 @@ import pytest
 from infra.resources import MODELS
 from insight_local.runtime import Runtime
 from tests.e2e.conftest import Client
+from tests.e2e.test_callbacks_and_events import wait_for_execution_end
+from tests.e2e.test_document_workflow import execution_of
 
 ROOT = Path(__file__).resolve().parents[2]
 CHURN = ROOT / "models" / "churn"
@@ -332,22 +334,27 @@ def test_malformed_predict_input_is_refused_with_the_schema_error(api: Client, f
     assert api.call("POST", "/predict/no-such-model", {"instances": [CUSTOMER]})[0] == 404
 
 
+def transformed(runtime: Runtime, api: Client, bucket: str, prefix: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The transform of ``rows`` (put under ``prefix`` as CSV, the schema's features in order), once it ended."""
+    body = "".join(",".join(str(row[name]) for name in CUSTOMER) + "\n" for row in rows)
+    runtime.aws.client("s3").put_object(Bucket=bucket, Key=f"{prefix}customers.csv", Body=body.encode())
+    status, transform = api.call("POST", f"/models/{MODEL}/transforms", {"input_prefix": prefix})
+    assert status == 202, transform
+    return wait_for(
+        api,
+        f"/models/{MODEL}/transforms/{transform['transform_id']}",
+        lambda t: t["status"] in ("SUCCEEDED", "FAILED"),
+    )
+
+
 def test_a_batch_transform_runs_over_a_prefix_with_the_live_model(
     runtime: Runtime, api: Client, bucket: str, better_version: dict[str, Any]
 ) -> None:
     # Given customers to score under batch/
     rows = [CUSTOMER, LOYAL]
-    body = "".join(",".join(str(row[name]) for name in CUSTOMER) + "\n" for row in rows)
     s3 = runtime.aws.client("s3")
-    s3.put_object(Bucket=bucket, Key="batch/churn/2026-11/customers.csv", Body=body.encode())
     # When a transform is asked for
-    status, transform = api.call("POST", f"/models/{MODEL}/transforms", {"input_prefix": "batch/churn/2026-11/"})
-    assert status == 202, transform
-    done = wait_for(
-        api,
-        f"/models/{MODEL}/transforms/{transform['transform_id']}",
-        lambda t: t["status"] in ("SUCCEEDED", "FAILED"),
-    )
+    done = transformed(runtime, api, bucket, "batch/churn/2026-11/", rows)
     # Then it ran with the live model and its output holds one answer per customer
     assert done["status"] == "SUCCEEDED", done
     live = api.call("GET", f"/models/{MODEL}")[1]["model"]["live_version"]
@@ -358,6 +365,30 @@ def test_a_batch_transform_runs_over_a_prefix_with_the_live_model(
     text = s3.get_object(Bucket=out_bucket, Key=keys[0])["Body"].read().decode()
     expected = in_process_predictions(runtime, done["package_arn"], rows)
     assert [line.split(",")[0] for line in text.split()] == [str(p["churned"]) for p in expected]
+
+
+def test_a_batch_transform_whose_input_the_model_refuses_ends_failed_with_sagemakers_reason(
+    runtime: Runtime, api: Client, bucket: str, better_version: dict[str, Any]
+) -> None:
+    # Given customers to score under batch/, one of them with a contract the schema does not know
+    rows = [CUSTOMER, {**CUSTOMER, "contract": "weekly"}]
+    s3, sagemaker = runtime.aws.client("s3"), runtime.aws.client("sagemaker")
+    # When a transform is asked for
+    done = transformed(runtime, api, bucket, "batch/churn/refused/", rows)
+    # Then the transform is FAILED with the workflow's error and SageMaker's FailureReason,
+    # which names the job and gives the inference script's own message
+    assert done["status"] == "FAILED", done
+    assert done["finished_at"]
+    job = sagemaker.describe_transform_job(TransformJobName=done["job_name"])
+    assert job["TransformJobStatus"] == "Failed"
+    assert done["error"] == {"type": "States.TaskFailed", "reason": f"{done['job_name']}: {job['FailureReason']}"}
+    assert "contract: 'weekly' is not one of" in done["error"]["reason"]
+    # And nothing of it is left in progress: its execution ended in the failure path, no output written
+    execution = wait_for_execution_end(runtime, execution_of(runtime, done["transform_id"], "TransformWorkflow"))
+    assert execution == "FAILED"
+    out_bucket, _, prefix = done["output_uri"].removeprefix("s3://").partition("/")
+    assert s3.list_objects_v2(Bucket=out_bucket, Prefix=prefix)["KeyCount"] == 0
+    assert api.call("GET", f"/models/{MODEL}/transforms/{done['transform_id']}")[1] == done
 
 
 def test_a_run_whose_execution_is_stopped_does_not_stay_in_progress(
