@@ -55,11 +55,23 @@ FAST_MODELS = tuple(
     )
     for model in STACK.models
 )
+#: The example model declared a second time, approved at registration: what it registers
+#: deploys itself, through the registry's event (tests/e2e/test_model_auto_approval.py). Its
+#: uploads settle for 6 s, long enough to stop a run while it settles and upload again.
+AUTO_APPROVED = dataclasses.replace(
+    FAST_MODELS[0],
+    logical_id="AutoChurn",
+    name="auto-churn",
+    purpose="The example model, approved at registration.",
+    auto_approve=True,
+    settle_seconds=6,
+)
 
 
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[Runtime]:
-    rt = Runtime(api_port=free_port(), settings=SETTINGS, stack=dataclasses.replace(STACK, models=FAST_MODELS)).start()
+    stack = dataclasses.replace(STACK, models=(*FAST_MODELS, AUTO_APPROVED))
+    rt = Runtime(api_port=free_port(), settings=SETTINGS, stack=stack).start()
     yield rt
     rt.stop()
 

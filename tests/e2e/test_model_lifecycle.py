@@ -5,7 +5,8 @@ hosts its endpoint.
 One story, in order: a first version is trained on request and deployed; new data trains a
 better one, which is registered, approved, deployed blue/green, and answers predictions; a
 duplicate approval deploys nothing more; a worse model and a crashing script are stopped; a
-faulty model is rolled back while the old one keeps serving; bad input is refused.
+faulty model is rolled back while the old one keeps serving; bad input is refused; batch
+transforms run, or fail with SageMaker's reason; a stopped run fails and ends its settle window.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import tarfile
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,7 +27,7 @@ import pytest
 
 from infra.resources import MODELS
 from insight_local.runtime import Runtime
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import AUTO_APPROVED, Client
 from tests.e2e.test_callbacks_and_events import wait_for_execution_end
 from tests.e2e.test_document_workflow import execution_of
 
@@ -66,7 +68,9 @@ def wait_for(api: Client, path: str, done: Any, timeout: float = 120) -> dict[st
     raise AssertionError(f"{path} did not finish in {timeout}s: {body}")
 
 
-def wait_for_run(api: Client, run_id: str, progress: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def wait_for_run(
+    api: Client, run_id: str, progress: list[dict[str, str]] | None = None, model: str = MODEL
+) -> dict[str, Any]:
     """The run once it ended; ``progress`` gets each progress it showed while RUNNING."""
 
     def ended(run: dict[str, Any]) -> bool:
@@ -74,13 +78,33 @@ def wait_for_run(api: Client, run_id: str, progress: list[dict[str, str]] | None
             progress.append(run["progress"])
         return run["status"] in ("SUCCEEDED", "REJECTED", "FAILED")
 
-    return wait_for(api, f"/models/{MODEL}/trainings/{run_id}", ended)
+    return wait_for(api, f"/models/{model}/trainings/{run_id}", ended)
 
 
 def wait_for_deployment(api: Client, deployment_id: str) -> dict[str, Any]:
     return wait_for(
         api, f"/deployments/{deployment_id}", lambda d: d["status"] in ("DEPLOYED", "ROLLED_BACK", "FAILED")
     )
+
+
+def new_run(api: Client, before: set[str], model: str = MODEL) -> dict[str, Any]:
+    """The model's one run that is not among ``before`` (run ids), once it is recorded."""
+    runs = wait_for(api, f"/models/{model}", lambda body: any(r["run_id"] not in before for r in body["trainings"]))
+    [run] = [run for run in runs["trainings"] if run["run_id"] not in before]
+    return run
+
+
+def stop_run(runtime: Runtime, api: Client, run_id: str, model: str = MODEL, **why: str) -> dict[str, Any]:
+    """StopExecution of the run's execution (``why``: its error and cause); the run once it ended."""
+    states = runtime.aws.client("stepfunctions")
+    deadline = time.monotonic() + 10
+    while True:  # a run is recorded a moment before its execution starts
+        try:
+            states.stop_execution(executionArn=execution_of(runtime, run_id, "TrainingWorkflow"), **why)
+            return wait_for_run(api, run_id, model=model)
+        except states.exceptions.ExecutionDoesNotExist:
+            assert time.monotonic() < deadline, f"run {run_id} has no execution"
+            time.sleep(0.1)
 
 
 def in_process_predictions(runtime: Runtime, package_arn: str, instances: list[dict[str, Any]]) -> list[Any]:
@@ -394,20 +418,14 @@ def test_a_batch_transform_whose_input_the_model_refuses_ends_failed_with_sagema
 def test_a_run_whose_execution_is_stopped_does_not_stay_in_progress(
     runtime: Runtime, api: Client, bucket: str, better_version: dict[str, Any]
 ) -> None:
-    assert runtime.deployment is not None
     # Given new data whose run is settling
     before = {run["run_id"] for run in api.call("GET", f"/models/{MODEL}")[1]["trainings"]}
     runtime.aws.client("s3").put_object(Bucket=bucket, Key="training/churn/2026-12.csv", Body=data_csv(300, 300))
-    run = wait_for(api, f"/models/{MODEL}", lambda body: any(r["run_id"] not in before for r in body["trainings"]))[
-        "trainings"
-    ][0]
+    run = new_run(api, before)
     assert run["status"] == "SETTLING"
     # When its execution is stopped (outside any Catch)
-    states = runtime.aws.client("stepfunctions")
-    arn = runtime.deployment.arns["TrainingWorkflow"].replace(":stateMachine:", ":execution:") + f":{run['run_id']}"
-    states.stop_execution(executionArn=arn, error="Operator", cause="stopped by the test")
+    run = stop_run(runtime, api, run["run_id"], error="Operator", cause="stopped by the test")
     # Then the safety net marks the run FAILED with why
-    run = wait_for_run(api, run["run_id"])
     assert run["status"] == "FAILED", run
     # (with StopExecution's error and cause where the event carries them, as AWS's does;
     # moto's execution keeps none, and the run says it was aborted)
@@ -417,14 +435,57 @@ def test_a_run_whose_execution_is_stopped_does_not_stay_in_progress(
     )
 
 
+def test_a_run_stopped_while_settling_ends_its_window_so_the_next_upload_starts_a_new_run(
+    runtime: Runtime, api: Client, bucket: str
+) -> None:
+    assert runtime.deployment is not None
+    model, key = AUTO_APPROVED.name, f"training/{AUTO_APPROVED.name}/stopped/"
+    s3, dynamodb = runtime.aws.client("s3"), runtime.aws.client("dynamodb")
+    table = runtime.deployment.names["ModelRecords"]
+
+    def window_end() -> str:
+        item = dynamodb.get_item(TableName=table, Key={"id": {"S": f"window#{model}"}}, ConsistentRead=True)["Item"]
+        return str(item["starts_at"]["S"])
+
+    before = {run["run_id"] for run in api.call("GET", f"/models/{model}")[1]["trainings"]}
+    try:
+        # Given new data of the second model (its uploads settle 6 s) whose run is settling
+        s3.put_object(Bucket=bucket, Key=f"{key}a.csv", Body=data_csv(300, 301))
+        dead = new_run(api, before, model)
+        assert dead["status"] == "SETTLING"
+        opened = window_end()
+        # When its execution is stopped
+        assert stop_run(runtime, api, dead["run_id"], model)["status"] == "FAILED"
+        # Then its window ends with it
+        deadline = time.monotonic() + 10
+        while window_end() >= opened:
+            assert time.monotonic() < deadline, f"the window still ends at {opened}"
+            time.sleep(0.1)
+        # And more data landing within what was its window starts a run of its own
+        s3.put_object(Bucket=bucket, Key=f"{key}b.csv", Body=data_csv(300, 302))
+        landed = s3.head_object(Bucket=bucket, Key=f"{key}b.csv")["LastModified"]
+        assert landed < datetime.fromisoformat(dead["starts_at"]), "the test was too slow to upload within the window"
+        after = new_run(api, before | {dead["run_id"]}, model)
+        assert (after["status"], after["trigger"]) == ("SETTLING", "data")
+        stop_run(runtime, api, after["run_id"], model)  # (this test trains nothing)
+    finally:  # nor leaves data that later runs of the model would train on
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": f"{key}a.csv"}, {"Key": f"{key}b.csv"}]})
+
+
 def test_the_schedule_trains_every_model(runtime: Runtime, api: Client, better_version: dict[str, Any]) -> None:
     assert runtime.scheduler is not None
     # When the retraining schedule fires
     fired = runtime.scheduler.fire("ModelTrainingSchedule")
-    # Then each model gets a run over its data, judged at the gate like any other
-    [run_id] = fired["runs"]
-    run = wait_for_run(api, run_id)
-    assert run["trigger"] == "schedule"
+    # Then each model gets a run over its data (one without data fails saying so), and the
+    # example model's is judged at the gate like any other
+    runs = {}
+    for model in runtime.stack.models:
+        trainings = api.call("GET", f"/models/{model.name}")[1]["trainings"]
+        [run_id] = [run["run_id"] for run in trainings if run["run_id"] in fired["runs"]]
+        runs[model.name] = wait_for_run(api, run_id, model=model.name)
+    assert len(fired["runs"]) == len(runs)
+    assert {run["trigger"] for run in runs.values()} == {"schedule"}
+    run = runs[MODEL]
     assert run["status"] in ("SUCCEEDED", "REJECTED"), run
     assert run["verdict"]
 
