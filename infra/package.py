@@ -128,26 +128,27 @@ def precompile(tree: Path, interpreter: str, runtime_path: str, only: set[str] |
 
 #: Imports every handler of the stack, as a cold start does, and prints the file of each module
 #: loaded from the installed packages, as a path inside their site-packages.
+#: Imports the handler modules it is given (and nothing else first), as a cold start does, and
+#: prints the file of each module loaded from the installed packages, as a path inside them.
 IMPORTS_PROBE = """
 import importlib, os, sys, sysconfig
-from infra.resources import STACK
 site = sysconfig.get_paths()["purelib"]
-before = set(sys.modules)
-for function in STACK.functions:
-    importlib.import_module(function.handler.rsplit(".", 1)[0])
-for name in set(sys.modules) - before:
-    path = getattr(sys.modules[name], "__file__", None) or ""
+for module in sys.argv[1:]:
+    importlib.import_module(module)
+for module in list(sys.modules.values()):
+    path = getattr(module, "__file__", None) or ""
     if path.endswith(".py") and path.startswith(site + os.sep):
         print(os.path.relpath(path, site))
 """
 
 
-def cold_start_modules() -> set[str]:
-    """The installed modules that importing the handlers loads (paths inside site-packages),
-    found with this interpreter's packages: requirements.txt pins the layers' to the same versions."""
+def cold_start_modules(stack: Stack = STACK) -> set[str]:
+    """The installed modules that importing the stack's handlers loads (paths inside
+    site-packages), found with this interpreter's packages: requirements.txt pins the layers'."""
+    modules = sorted({function.handler.rsplit(".", 1)[0] for function in stack.functions})
     env = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "PATH": os.environ.get("PATH", "")}
     run = subprocess.run(  # noqa: S603 (our own interpreter, a fixed program)
-        [sys.executable, "-c", IMPORTS_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", IMPORTS_PROBE, *modules], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     return set(run.stdout.split())
 
@@ -391,7 +392,7 @@ def package(
             if not function.chalice:
                 precompile(out / FUNCTIONS_DIR / function.logical_id, interpreter, TASK_ROOT)
         precompile_zip(out / "deployment.zip", interpreter, TASK_ROOT)
-        loaded = cold_start_modules()
+        loaded = cold_start_modules(stack)
         precompile(out / LAYER_DIR / "python", interpreter, LAYER_ROOT, only=loaded)
         for layer in stack.layers:
             precompile(out / LAYERS_DIR / layer.logical_id / "python", interpreter, LAYER_ROOT, only=loaded)

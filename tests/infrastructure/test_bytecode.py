@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import infra.package
-from infra.package import lambda_interpreter, package
+from infra.package import cold_start_modules, lambda_interpreter, package
 from infra.resources import STACK
 
 TAG = sys.implementation.cache_tag
@@ -95,3 +95,13 @@ def test_only_a_python_of_lambdas_version_compiles(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(infra.package.shutil, "which", lambda name: None)
     monkeypatch.setattr(infra.package.Path, "home", lambda: Path("/nonexistent"))
     assert lambda_interpreter() is None
+
+
+def test_the_layers_bytecode_covers_what_the_handlers_imports_load() -> None:
+    # When the modules that importing every handler loads are listed
+    loaded = cold_start_modules()
+    # Then they hold the stack's libraries (pydantic, Powertools), as paths inside site-packages
+    assert {"pydantic/main.py", "pydantic/fields.py", "aws_lambda_powertools/logging/logger.py"} <= loaded
+    assert "aws_lambda_powertools/utilities/batch/base.py" in loaded  # the SQS consumers'
+    # And nothing only the tools or the local runtime load
+    assert not {path for path in loaded if path.split("/")[0] in {"moto", "insight_local", "pytest", "cfnlint"}}
