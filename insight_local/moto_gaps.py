@@ -830,7 +830,7 @@ def sagemaker_model_package_events() -> None:
     UpdateModelPackage changes the approval status, with the package's Describe answer."""
     from moto.sagemaker.models import SageMakerModelBackend
 
-    from insight_local.sagemaker.aws import emit
+    from insight_local.sagemaker.aws import emit_in_process
 
     original_create = SageMakerModelBackend.create_model_package
     original_update = SageMakerModelBackend.update_model_package
@@ -847,7 +847,9 @@ def sagemaker_model_package_events() -> None:
     def publish(backend: Any, arn: str) -> None:
         package = backend.describe_model_package(arn)
         detail = iso(package.gen_response_object())
-        emit(backend.region_name, "SageMaker Model Package State Change", package.arn, detail)
+        emit_in_process(
+            backend.account_id, backend.region_name, "SageMaker Model Package State Change", package.arn, detail
+        )
 
     def create_model_package(self: Any, *args: Any, **kwargs: Any) -> str:
         arn = original_create(self, *args, **kwargs)

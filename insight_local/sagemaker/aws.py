@@ -60,16 +60,26 @@ def tags_as_map(tags: list[dict[str, str]] | None) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in tags or []}
 
 
+def _event(detail_type: str, resource_arn: str, detail: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Source": "aws.sagemaker",
+        "DetailType": detail_type,
+        "Resources": [resource_arn],
+        "Detail": json.dumps(jsonable(detail), default=str),
+    }
+
+
 def emit(region: str, detail_type: str, resource_arn: str, detail: dict[str, Any]) -> None:
-    """Put a SageMaker event on the default bus, as SageMaker does (source ``aws.sagemaker``)."""
-    client("events", region).put_events(
-        Entries=[
-            {
-                "Source": "aws.sagemaker",
-                "DetailType": detail_type,
-                "Resources": [resource_arn],
-                "Detail": json.dumps(jsonable(detail), default=str),
-                "Time": datetime.now(UTC),
-            }
-        ]
-    )
+    """Put a SageMaker event on the default bus, as SageMaker does (source ``aws.sagemaker``),
+    through the local AWS's API: for the engine's own threads, outside any request."""
+    entry = {**_event(detail_type, resource_arn, detail), "Time": datetime.now(UTC)}
+    client("events", region).put_events(Entries=[entry])
+
+
+def emit_in_process(account_id: str, region: str, detail_type: str, resource_arn: str, detail: dict[str, Any]) -> None:
+    """The same event put straight on moto's EventBridge backend: for an event published while
+    moto answers a SageMaker request, which then holds no server's address (moto in process,
+    or a server already stopped) and needs none."""
+    from moto.events.models import events_backends
+
+    events_backends[account_id][region].put_events([_event(detail_type, resource_arn, detail)])

@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from insight_local import moto_gaps
 from insight_local.server import LocalAWS
@@ -339,6 +341,7 @@ def test_gap_sqs_event_source_polling(aws: LocalAWS) -> None:
     eventually(lambda: handlers.received)
     records = [r for event in handlers.received for r in SqsModel.model_validate(event).Records]
     assert records[0].eventSourceARN == queue_arn
+
     # and the bad message came back until the redrive policy moved it to the dead-letter queue
     def in_dead_letters() -> list[Any]:
         return list(sqs.receive_message(QueueUrl=dead, WaitTimeSeconds=0).get("Messages", []))
@@ -388,9 +391,13 @@ def test_gap_ai_services(aws: LocalAWS) -> None:
     ]
     assert "INV-2026-0042" in " ".join(b["Text"] for b in blocks if b["BlockType"] == "LINE")
     # moto's Polly answers eight zero bytes whatever the text; the offline engine speaks it
-    marks = aws.client("polly").synthesize_speech(
-        Text="Hello there.", VoiceId="Joanna", OutputFormat="json", SpeechMarkTypes=["word"]
-    )["AudioStream"].read()
+    marks = (
+        aws.client("polly")
+        .synthesize_speech(Text="Hello there.", VoiceId="Joanna", OutputFormat="json", SpeechMarkTypes=["word"])[
+            "AudioStream"
+        ]
+        .read()
+    )
     assert [json.loads(line)["value"] for line in marks.decode().splitlines()] == ["Hello", "there"]
 
 
@@ -654,6 +661,30 @@ def test_gap_sagemaker_model_package_events(aws: LocalAWS) -> None:
     assert {event["detail"]["ModelPackageArn"] for event in received} == {arn}
     assert received[0]["resources"] == [arn] and received[0]["source"] == "aws.sagemaker"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", received[0]["detail"]["CreationTime"])
+
+
+def test_package_events_need_no_server_when_moto_runs_in_process(
+    aws: LocalAWS, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the extensions installed (this module's local AWS) and moto then used in process,
+    # with no server where the local AWS's address points (another module's, stopped)
+    monkeypatch.setenv("MOTO_PORT", "9")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+        sagemaker.create_model_package_group(ModelPackageGroupName="in-process")
+        # When a package is registered
+        arn = sagemaker.create_model_package(
+            ModelPackageGroupName="in-process",
+            ModelApprovalStatus="Approved",
+            InferenceSpecification={
+                "Containers": [{"Image": sm.IMAGE, "ModelDataUrl": "s3://sagemaker-gaps/gap/v1.tar.gz"}],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+        )["ModelPackageArn"]
+    # Then it is, its event published in process (no connection to refuse)
+    assert arn.endswith("/in-process/1")
 
 
 GAP_TESTS = sorted(name for name in dir(sys.modules[__name__]) if name.startswith("test_gap_"))
