@@ -386,11 +386,11 @@ class Model:
         """What functions are told of the model (one entry of the ``ml_models`` setting): the
         values that differ from ``MlModel``'s defaults. Every function's environment carries the
         setting, within Lambda's 4 KB for all variables: defaults would take half of it."""
+        fields = MlModel.model_fields
         return {
             name: value
             for name, value in self.declaration(stage, region, image_account).items()
-            if MlModel.model_fields[name].is_required()
-            or json.dumps(value) != json.dumps(MlModel.model_fields[name].get_default(call_default_factory=True))
+            if fields[name].is_required() or json.dumps(value) != json.dumps(fields[name].get_default())
         }
 
     def declaration(self, stage: str, region: str, image_account: str) -> dict[str, Any]:

@@ -625,6 +625,21 @@ def test_gap_sagemaker_update_endpoint(aws: LocalAWS) -> None:
     assert json.loads(answer["Body"].read()) == [5.0]
 
 
+def register_package(sagemaker: Any, group: str, approval: str) -> str:
+    """A model package of the gap tests' model in ``group``, with its approval status."""
+    return str(
+        sagemaker.create_model_package(
+            ModelPackageGroupName=group,
+            ModelApprovalStatus=approval,
+            InferenceSpecification={
+                "Containers": [{"Image": sm.IMAGE, "ModelDataUrl": "s3://sagemaker-gaps/gap/v1.tar.gz"}],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["application/json"],
+            },
+        )["ModelPackageArn"]
+    )
+
+
 def test_gap_sagemaker_model_package_events(aws: LocalAWS) -> None:
     # Given a rule that sends model package state changes to a queue
     sqs = aws.client("sqs")
@@ -639,15 +654,7 @@ def test_gap_sagemaker_model_package_events(aws: LocalAWS) -> None:
     sagemaker = aws.client("sagemaker")
     sagemaker.create_model_package_group(ModelPackageGroupName="gap-packages")
     # When a package is registered pending approval, then approved
-    arn = sagemaker.create_model_package(
-        ModelPackageGroupName="gap-packages",
-        ModelApprovalStatus="PendingManualApproval",
-        InferenceSpecification={
-            "Containers": [{"Image": sm.IMAGE, "ModelDataUrl": "s3://sagemaker-gaps/gap/v1.tar.gz"}],
-            "SupportedContentTypes": ["text/csv"],
-            "SupportedResponseMIMETypes": ["application/json"],
-        },
-    )["ModelPackageArn"]
+    arn = register_package(sagemaker, "gap-packages", "PendingManualApproval")
     sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
     # Then both changes were published, with the package's approval status
     received: list[dict[str, Any]] = []
@@ -674,15 +681,7 @@ def test_package_events_need_no_server_when_moto_runs_in_process(
         sagemaker = boto3.client("sagemaker", region_name="us-east-1")
         sagemaker.create_model_package_group(ModelPackageGroupName="in-process")
         # When a package is registered
-        arn = sagemaker.create_model_package(
-            ModelPackageGroupName="in-process",
-            ModelApprovalStatus="Approved",
-            InferenceSpecification={
-                "Containers": [{"Image": sm.IMAGE, "ModelDataUrl": "s3://sagemaker-gaps/gap/v1.tar.gz"}],
-                "SupportedContentTypes": ["text/csv"],
-                "SupportedResponseMIMETypes": ["application/json"],
-            },
-        )["ModelPackageArn"]
+        arn = register_package(sagemaker, "in-process", "Approved")
     # Then it is, its event published in process (no connection to refuse)
     assert arn.endswith("/in-process/1")
 
