@@ -81,6 +81,12 @@ class TrainingRequest(Contract):
     )
 
 
+class ScheduledTraining(Loose):
+    """What a model's retraining schedule gives its function (the EventBridge rule's input)."""
+
+    model: str
+
+
 class TrainingExecution(Loose):
     """The training workflow's input."""
 
