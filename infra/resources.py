@@ -580,6 +580,13 @@ SYNC_JOBS = ModelGrant(
     ),
     ("processing-job", "training-job", "transform-job"),
 )
+#: What ending a deployment does (chalicelib.deployments.finish_deployment): free the endpoint's
+#: lock; see what the endpoint is on; delete the configs and models left serving nothing.
+END_DEPLOYMENTS = (
+    Grant("ModelRecords", ("dynamodb:DeleteItem",)),
+    ModelGrant(("sagemaker:DescribeEndpoint",), ("endpoint",)),
+    ModelGrant(("sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"), ("model", "endpoint-config")),
+)
 SYNC_RULES = ArnGrant(
     ("events:PutTargets", "events:PutRule", "events:DescribeRule"),
     tuple(
@@ -1037,7 +1044,7 @@ STACK = Stack(
             "ModelExecutionEnded",
             handler="functions.model_execution_ended.handler.lambda_handler",
             purpose="Marks a training run, transform or deployment FAILED when its execution ends outside any Catch.",
-            grants=(MODEL_RECORDS, Grant("ModelRecords", ("dynamodb:DeleteItem",))),
+            grants=(MODEL_RECORDS, *END_DEPLOYMENTS),
         ),
         Function(
             "OnModelApproved",
@@ -1091,12 +1098,9 @@ STACK = Stack(
         Function(
             "FinishDeployment",
             handler="functions.finish_deployment.handler.lambda_handler",
-            purpose="Records a deployment's outcome, deletes what it superseded, frees the endpoint.",
-            grants=(
-                MODEL_RECORDS,
-                Grant("ModelRecords", ("dynamodb:DeleteItem",)),
-                ModelGrant(("sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"), ("model", "endpoint-config")),
-            ),
+            purpose="Records a deployment's outcome, deletes the configs and models left serving nothing, frees "
+            "the endpoint.",
+            grants=(MODEL_RECORDS, *END_DEPLOYMENTS),
         ),
         Function(
             "PrepareTransform",
