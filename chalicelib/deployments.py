@@ -12,8 +12,12 @@ model's endpoint, once, one deployment at a time per endpoint.
   on those alarms. The step waits on a task token held on the record.
 - ``endpoint_changed``: SageMaker's endpoint events resume it with the outcome (the first one
   that tells it; repeats find no token).
-- ``finish_deployment``: the outcome on the record; after a deploy, the live record moves and
-  the superseded config and model are deleted; the endpoint is freed.
+- ``finish_deployment``: the outcome on the record; after a deploy, the live record moves; the
+  configs and models that serve nothing are deleted (``leftovers``); the endpoint is freed.
+
+Every endpoint config and model a deployment makes is on its record before it is made, so one
+that does not end live deletes them when it ends, or, if a Failed endpoint is still on them,
+the next deployment does when it makes that endpoint again.
 """
 
 from __future__ import annotations
@@ -202,6 +206,8 @@ def deploy_model(start: DeploymentStart) -> None:
     name = resource_name(model, deployment)
     tags = [{"Key": JOB_TAG, "Value": deployment.deployment_id}, {"Key": "insight:model", "Value": model.name}]
     hosting = services.hosting()
+    # On the record before they are made: however the deployment ends, it knows what to delete.
+    records.update(deployment_key(deployment.deployment_id), {"model_name": name, "endpoint_config": name})
     hosting.create_model(
         {
             "ModelName": name,
@@ -235,17 +241,16 @@ def deploy_model(start: DeploymentStart) -> None:
     values: dict[str, Any] = {
         "status": DeploymentStatus.DEPLOYING.value,
         "updated_at": now().isoformat(),
-        "model_name": name,
-        "endpoint_config": name,
         "task_token": start.task_token,
     }
     if endpoint is not None and endpoint.get("EndpointStatus") == "Failed":
         # A failed endpoint cannot be updated: it is deleted and made again from this config.
-        # What it was made from serves nothing: superseded, deleted once this one is deployed
-        # (recorded first: SageMaker deletes the endpoint while the step is retried).
+        # What it was made from serves nothing from then on: deleted when this deployment
+        # ends, whatever the outcome (recorded first: SageMaker deletes the endpoint while the
+        # step is retried, and a retry finds it Deleting, then gone).
         failed_config = str(endpoint["EndpointConfigName"])
-        superseded = {"previous_config": failed_config, "previous_model": hosting.model_of_config(failed_config)}
-        records.update(deployment_key(deployment.deployment_id), {k: v for k, v in superseded.items() if v})
+        made_from = {"failed_config": failed_config, "failed_model": hosting.model_of_config(failed_config)}
+        records.update(deployment_key(deployment.deployment_id), {k: v for k, v in made_from.items() if v})
         hosting.delete_endpoint(model.endpoint)
         logger.warning("failed endpoint deleted", endpoint=model.endpoint, reason=endpoint.get("FailureReason"))
         endpoint = hosting.endpoint(model.endpoint)
@@ -350,10 +355,14 @@ def endpoint_changed(change: EndpointStateChange) -> DeploymentOutcome | None:
 
 
 def finish_deployment(end: DeploymentEnd) -> Deployment:
-    """Record the outcome; after a deploy, move the live record and delete what it superseded;
-    free the endpoint whatever happened."""
+    """Record the outcome; after a deploy, move the live record; delete the configs and models
+    that serve nothing (``leftovers``); free the endpoint whatever happened."""
     records = services.model_records()
     deployment = get_deployment(end.deployment_id)
+    if deployment.status.finished:
+        # A repeated end (the safety net after the workflow's own end, a retried step): the
+        # first one recorded the outcome, moved the live record and deleted what was left.
+        return _release(deployment)
     if end.outcome is not None:
         outcome = end.outcome
     else:
@@ -372,8 +381,7 @@ def finish_deployment(end: DeploymentEnd) -> Deployment:
     }
     if outcome.reason:
         values["reason"] = outcome.reason[:4000]
-    superseded: list[str] = []
-    hosting = services.hosting()
+    deployed = False
     if outcome.status == DeploymentStatus.DEPLOYED and deployment.model_name and deployment.endpoint_config:
         live = Live(
             endpoint=deployment.endpoint,
@@ -386,22 +394,15 @@ def finish_deployment(end: DeploymentEnd) -> Deployment:
             deployed_at=moment,
         )
         records.put(f"live#{deployment.endpoint}", live.model_dump(mode="json"))
-        if deployment.previous_config and deployment.previous_config != deployment.endpoint_config:
-            hosting.delete_endpoint_config(deployment.previous_config)
-            superseded.append(deployment.previous_config)
-        if deployment.previous_model and deployment.previous_model != deployment.model_name:
-            hosting.delete_model(deployment.previous_model)
-            superseded.append(deployment.previous_model)
-    elif deployment.strategy == "blue_green_canary" and deployment.endpoint_config and deployment.model_name:
-        # Rolled back or failed: the endpoint is back on its old config; the new one serves nothing.
-        if deployment.endpoint_config != deployment.previous_config:
-            hosting.delete_endpoint_config(deployment.endpoint_config)
-            superseded.append(deployment.endpoint_config)
-        if deployment.model_name != deployment.previous_model:
-            hosting.delete_model(deployment.model_name)
-            superseded.append(deployment.model_name)
-    if superseded:
-        values["superseded"] = superseded
+        deployed = True
+    configs, models = leftovers(deployment, deployed)
+    hosting = services.hosting()
+    for config in configs:
+        hosting.delete_endpoint_config(config)
+    for model in models:
+        hosting.delete_model(model)
+    if configs or models:
+        values["superseded"] = [*configs, *models]
     try:
         updated = records.update(
             deployment_key(deployment.deployment_id),
@@ -411,10 +412,44 @@ def finish_deployment(end: DeploymentEnd) -> Deployment:
         )
         deployment = Deployment.model_validate({k: v for k, v in updated.items() if k != "task_token"})
     except ConditionFailed:
-        deployment = get_deployment(deployment.deployment_id)
-    records.release(f"lock#{deployment.endpoint}", deployment.deployment_id)
+        return _release(get_deployment(deployment.deployment_id))
     metrics.add_metric(
         name=f"Deployments{outcome.status.value.title().replace('_', '')}", unit=MetricUnit.Count, value=1
     )
     logger.info("deployment ended", deployment_id=deployment.deployment_id, status=deployment.status.value)
+    return _release(deployment)
+
+
+def _release(deployment: Deployment) -> Deployment:
+    services.model_records().release(f"lock#{deployment.endpoint}", deployment.deployment_id)
     return deployment
+
+
+def leftovers(deployment: Deployment, deployed: bool) -> tuple[list[str], list[str]]:
+    """The endpoint configs and models that serve nothing once the deployment has ended: those
+    of a Failed endpoint it made again, whatever the outcome; deployed, those the endpoint was on
+    before; not deployed, its own. Never what serves: its own once deployed; otherwise the live
+    record's, and what the endpoint is on or moving to (a Failed endpoint keeps its config and
+    model until the next deployment makes it again and deletes them)."""
+    pairs = [(deployment.failed_config, deployment.failed_model)]
+    if deployed:
+        pairs.append((deployment.previous_config, deployment.previous_model))
+        serving = [(deployment.endpoint_config, deployment.model_name)]
+    else:
+        pairs.append((deployment.endpoint_config, deployment.model_name))
+        if not any(name for pair in pairs for name in pair):
+            return [], []
+        live = services.model_records().find(f"live#{deployment.endpoint}") or {}
+        endpoint = services.hosting().endpoint(deployment.endpoint) or {}
+        pending = endpoint.get("PendingDeploymentSummary") or {}
+        serving = [
+            (live.get("endpoint_config"), live.get("model_name")),
+            (endpoint.get("EndpointConfigName"), None),
+            (pending.get("EndpointConfigName"), None),
+        ]
+    kept_configs = {config for config, _ in serving if config}
+    kept_models = {model for _, model in serving if model}
+    unused = [(config, model) for config, model in pairs if config not in kept_configs]
+    configs = list(dict.fromkeys(config for config, _ in unused if config))
+    models = list(dict.fromkeys(model for _, model in unused if model and model not in kept_models))
+    return configs, models

@@ -81,6 +81,12 @@ class TrainingRequest(Contract):
     )
 
 
+class ScheduledTraining(Loose):
+    """What a model's retraining schedule gives its function (the EventBridge rule's input)."""
+
+    model: str
+
+
 class TrainingExecution(Loose):
     """The training workflow's input."""
 
@@ -162,16 +168,26 @@ class Deployment(Contract):
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None = None
-    model_name: str | None = Field(default=None, description="The SageMaker Model made from the package.")
+    model_name: str | None = Field(
+        default=None, description="The SageMaker Model made from the package (recorded before it is made)."
+    )
     endpoint_config: str | None = None
     strategy: Literal["create", "blue_green_canary"] | None = None
     alarms: list[str] = Field(default=[], description="The auto-rollback alarms of a blue/green update.")
-    previous_config: str | None = Field(default=None, description="The endpoint config this deployment replaces.")
+    previous_config: str | None = Field(
+        default=None, description="The endpoint config a blue/green update replaces: it serves until the update ends."
+    )
     previous_model: str | None = None
+    failed_config: str | None = Field(
+        default=None,
+        description="The config of the Failed endpoint this deployment deleted to make it again: it serves "
+        "nothing since, and is deleted when the deployment ends, whatever the outcome.",
+    )
+    failed_model: str | None = None
     superseded: list[str] = Field(
         default=[],
-        description="Endpoint configs and models deleted when the deployment ended: those it replaced, "
-        "or its own after a rollback.",
+        description="Endpoint configs and models deleted when the deployment ended: those of a Failed endpoint "
+        "it made again; deployed, those it replaced; not deployed, its own, unless the endpoint is on them.",
     )
     reason: str | None = None
 

@@ -26,6 +26,7 @@ from chalicelib.lifecycle_models import (
     RegisterInput,
     RunFailure,
     RunStatus,
+    ScheduledTraining,
     TrainingExecution,
     TrainingPlan,
     TrainingRequest,
@@ -173,10 +174,9 @@ def start_training(name: str, request: TrainingRequest, trigger: TrainingTrigger
     return run
 
 
-def scheduled_trainings() -> list[TrainingRun]:
-    return [
-        start_training(model.name, TrainingRequest(), TrainingTrigger.SCHEDULE) for model in get_settings().ml_models
-    ]
+def scheduled_training(schedule: ScheduledTraining) -> TrainingRun:
+    """A run of the model whose schedule fired (each model has its own, every ``schedule_minutes``)."""
+    return start_training(schedule.model, TrainingRequest(), TrainingTrigger.SCHEDULE)
 
 
 # --- the workflow's steps ------------------------------------------------------------------

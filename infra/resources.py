@@ -33,7 +33,7 @@ class Grant:
 @dataclass(frozen=True)
 class ArnGrant:
     """Actions on resources that are not the stack's: ARN patterns as ``Fn::Sub`` strings
-    (``${AWS::Region}``...), e.g. the SageMaker jobs a workflow creates, an AWS-owned image repository."""
+    (``${AWS::Region}``...), e.g. an AWS-owned image repository, Step Functions' managed rules."""
 
     actions: tuple[str, ...]
     arns: tuple[str, ...]
@@ -42,10 +42,24 @@ class ArnGrant:
 
 
 @dataclass(frozen=True)
+class ModelGrant:
+    """Actions on the SageMaker resources of each of the stack's models, by kind: the ARNs
+    follow the models of the stack they are made for (``Model.arns``)."""
+
+    actions: tuple[str, ...]
+    #: ``model-package-group`` (the group and its packages), ``endpoint``, or a kind of resource
+    #: Insight names after the model (``model``, ``endpoint-config``, ``training-job``...).
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ServiceGrant:
     """Actions on an AWS service whose operations take no resource ARN (Textract, Comprehend)."""
 
     actions: tuple[str, ...]
+
+
+AnyGrant = Grant | ServiceGrant | ArnGrant | ModelGrant
 
 
 @dataclass(frozen=True)
@@ -178,7 +192,7 @@ class ServiceRole:
     logical_id: str
     setting: str
     service: str
-    grants: tuple[Grant | ServiceGrant | ArnGrant, ...]
+    grants: tuple[AnyGrant, ...]
     #: Grants on this role's own service logs, for services that write logs under a prefix.
     log_groups: tuple[str, ...] = ()
 
@@ -202,7 +216,7 @@ class Function:
     logical_id: str
     handler: str
     purpose: str
-    grants: tuple[Grant | ServiceGrant | ArnGrant, ...] = ()
+    grants: tuple[AnyGrant, ...] = ()
     timeout: int = 60
     memory: int = 512
     #: Chalice declares and packages this function itself (``app.py``); the template only
@@ -225,7 +239,7 @@ class StateMachine:
     resource_substitutions: dict[str, str] = field(default_factory=dict)
     #: What the workflow's own service integrations need beyond invoking its functions
     #: (SageMaker ``.sync`` jobs: create, describe, stop, the managed rules, passing the role).
-    grants: tuple[Grant | ServiceGrant | ArnGrant, ...] = ()
+    grants: tuple[AnyGrant, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,16 +265,32 @@ class EventRule:
 
 @dataclass(frozen=True)
 class Schedule:
-    """An EventBridge rule that invokes one of the stack's functions every ``minutes``."""
+    """An EventBridge rule that invokes one of the stack's functions every ``minutes``, with
+    EventBridge's "Scheduled Event", or ``input`` when it has one (the target's constant input).
+
+    ``per_model``: one rule per model of the stack it is made for (``<Model><logical id>``),
+    every ``Model.schedule_minutes`` of that model, giving the function ``{"model": <name>}``
+    (``Stack.every_schedule``)."""
 
     logical_id: str
     purpose: str
     function: str
-    minutes: int
+    minutes: int = 0
+    input: dict[str, str] | None = None
+    per_model: bool = False
 
     @property
     def expression(self) -> str:
         return f"rate({self.minutes} minute{'s' if self.minutes > 1 else ''})"
+
+    def of_model(self, model: Model) -> Schedule:
+        return Schedule(
+            f"{model.logical_id}{self.logical_id}",
+            purpose=f"{model.name}: {self.purpose}",
+            function=self.function,
+            minutes=model.schedule_minutes,
+            input={"model": model.name},
+        )
 
 
 SettingResource = Bucket | Table | Topic | ServiceRole | StateMachine | Queue | Secret | EventBus
@@ -379,6 +409,18 @@ class Model:
     def endpoint(self) -> str:
         return f"{self.logical_id}Endpoint"
 
+    def arns(self, kind: str, stage: str) -> tuple[str, ...]:
+        """ARN patterns (``Fn::Sub`` strings) of the model's SageMaker resources of one kind in
+        a stage: its package group and packages, its endpoint, or what Insight names after it
+        (``churn-v3-...`` models and endpoint configs, ``churn-<run>-...`` jobs)."""
+        prefix = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
+        if kind == "model-package-group":
+            group = physical_name(stage, self.package_group)
+            return (f"{prefix}:model-package-group/{group}", f"{prefix}:model-package/{group}/*")
+        if kind == "endpoint":
+            return (f"{prefix}:endpoint/{physical_name(stage, self.endpoint)}",)
+        return (f"{prefix}:{kind}/{self.name}-*",)
+
     def image_uri(self, region: str, account: str) -> str:
         return f"{account}.dkr.ecr.{region}.amazonaws.com/sagemaker-scikit-learn:{self.framework_version}-cpu-py3"
 
@@ -445,6 +487,14 @@ class Stack:
     def function(self, logical_id: str) -> Function:
         return next(f for f in self.functions if f.logical_id == logical_id)
 
+    def every_schedule(self) -> tuple[Schedule, ...]:
+        """The schedules to make: the declared ones, a ``per_model`` one once per model."""
+        return tuple(
+            made
+            for schedule in self.schedules
+            for made in ([schedule.of_model(m) for m in self.models] if schedule.per_model else [schedule])
+        )
+
     def layer(self, logical_id: str) -> Layer:
         found = next((layer for layer in self.layers if layer.logical_id == logical_id), None)
         if found is None:
@@ -506,43 +556,16 @@ MODELS = (
 )
 
 
-def sagemaker_arns(*kinds: str) -> tuple[str, ...]:
-    """ARN patterns of the SageMaker resources Insight names after its models (``churn-...``)."""
-    return tuple(
-        f"arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:${{AWS::AccountId}}:{kind}/{model.name}-*"
-        for kind in kinds
-        for model in MODELS
-    )
-
-
-def package_arns() -> tuple[str, ...]:
-    """The model package groups (``${Stage}`` is the stage) and the packages in them."""
-    groups = [f"insight-${{Stage}}-{model.logical_id.lower()}-packages" for model in MODELS]
-    prefix = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
-    return tuple(
-        arn
-        for group in groups
-        for arn in (f"{prefix}:model-package-group/{group}", f"{prefix}:model-package/{group}/*")
-    )
-
-
-def endpoint_arns() -> tuple[str, ...]:
-    return tuple(
-        f"arn:${{AWS::Partition}}:sagemaker:${{AWS::Region}}:${{AWS::AccountId}}:endpoint/"
-        f"insight-${{Stage}}-{model.logical_id.lower()}-endpoint"
-        for model in MODELS
-    )
-
-
 MODEL_RECORDS = Grant("ModelRecords", ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"))
 READ_MODEL_CODE = Grant("ModelData", ("s3:GetObject",), objects="code/*")
 LIST_MODEL_DATA = Grant("ModelData", ("s3:ListBucket",))
-READ_PACKAGES = ArnGrant(("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage"), package_arns())
+PACKAGES = "model-package-group"
+READ_PACKAGES = ModelGrant(("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage"), (PACKAGES,))
 #: Passing the SageMaker execution role to SageMaker only.
 PASS_SAGEMAKER_ROLE = Grant("SageMakerExecution", ("iam:PassRole",))
 #: What Step Functions' ``.sync`` integration of each SageMaker job does: create, describe,
 #: stop, tag; and the managed EventBridge rule it watches the job with.
-SYNC_JOBS = ArnGrant(
+SYNC_JOBS = ModelGrant(
     (
         "sagemaker:CreateProcessingJob",
         "sagemaker:DescribeProcessingJob",
@@ -555,7 +578,14 @@ SYNC_JOBS = ArnGrant(
         "sagemaker:StopTransformJob",
         "sagemaker:AddTags",
     ),
-    sagemaker_arns("processing-job", "training-job", "transform-job"),
+    ("processing-job", "training-job", "transform-job"),
+)
+#: What ending a deployment does (chalicelib.deployments.finish_deployment): free the endpoint's
+#: lock; see what the endpoint is on; delete the configs and models left serving nothing.
+END_DEPLOYMENTS = (
+    Grant("ModelRecords", ("dynamodb:DeleteItem",)),
+    ModelGrant(("sagemaker:DescribeEndpoint",), ("endpoint",)),
+    ModelGrant(("sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"), ("model", "endpoint-config")),
 )
 SYNC_RULES = ArnGrant(
     ("events:PutTargets", "events:PutRule", "events:DescribeRule"),
@@ -681,12 +711,12 @@ STACK = Stack(
                 LIST_MODEL_DATA,  # a transform's input prefix has objects
                 Grant("ModelData", ("s3:GetObject",), objects="artifacts/*"),  # versions' evaluation.json
                 READ_PACKAGES,
-                ArnGrant(("sagemaker:UpdateModelPackage",), package_arns()),
-                ArnGrant(("sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"), endpoint_arns()),
+                ModelGrant(("sagemaker:UpdateModelPackage",), (PACKAGES,)),
+                ModelGrant(("sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"), ("endpoint",)),
                 # A running training run's progress
-                ArnGrant(
+                ModelGrant(
                     ("sagemaker:DescribeProcessingJob", "sagemaker:DescribeTrainingJob"),
-                    sagemaker_arns("processing-job", "training-job"),
+                    ("processing-job", "training-job"),
                 ),
                 Grant("TrainingWorkflow", ("states:StartExecution",)),
                 Grant("TransformWorkflow", ("states:StartExecution",)),
@@ -974,7 +1004,7 @@ STACK = Stack(
         Function(
             "ScheduledTrainings",
             handler="functions.scheduled_trainings.handler.lambda_handler",
-            purpose="Starts a training run of every model on its schedule.",
+            purpose="Starts a training run of the model whose schedule fired.",
             grants=(MODEL_RECORDS, Grant("TrainingWorkflow", ("states:StartExecution",))),
         ),
         Function(
@@ -1001,7 +1031,7 @@ STACK = Stack(
             grants=(
                 MODEL_RECORDS,
                 READ_PACKAGES,
-                ArnGrant(("sagemaker:CreateModelPackage", "sagemaker:AddTags"), package_arns()),
+                ModelGrant(("sagemaker:CreateModelPackage", "sagemaker:AddTags"), (PACKAGES,)),
             ),
         ),
         Function(
@@ -1014,7 +1044,7 @@ STACK = Stack(
             "ModelExecutionEnded",
             handler="functions.model_execution_ended.handler.lambda_handler",
             purpose="Marks a training run, transform or deployment FAILED when its execution ends outside any Catch.",
-            grants=(MODEL_RECORDS, Grant("ModelRecords", ("dynamodb:DeleteItem",))),
+            grants=(MODEL_RECORDS, *END_DEPLOYMENTS),
         ),
         Function(
             "OnModelApproved",
@@ -1036,7 +1066,7 @@ STACK = Stack(
                 MODEL_RECORDS,
                 READ_PACKAGES,
                 PASS_SAGEMAKER_ROLE,
-                ArnGrant(
+                ModelGrant(
                     (
                         "sagemaker:CreateModel",
                         "sagemaker:CreateEndpointConfig",
@@ -1047,7 +1077,7 @@ STACK = Stack(
                         "sagemaker:DeleteEndpoint",  # a Failed endpoint, made again
                         "sagemaker:AddTags",
                     ),
-                    (*sagemaker_arns("model", "endpoint-config"), *endpoint_arns()),
+                    ("model", "endpoint-config", "endpoint"),
                 ),
                 ArnGrant(
                     ("cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"),
@@ -1062,21 +1092,15 @@ STACK = Stack(
             grants=(
                 MODEL_RECORDS,
                 Grant("DeploymentWorkflow", ("states:SendTaskSuccess", "states:SendTaskFailure")),
-                ArnGrant(("sagemaker:DescribeEndpoint",), endpoint_arns()),
+                ModelGrant(("sagemaker:DescribeEndpoint",), ("endpoint",)),
             ),
         ),
         Function(
             "FinishDeployment",
             handler="functions.finish_deployment.handler.lambda_handler",
-            purpose="Records a deployment's outcome, deletes what it superseded, frees the endpoint.",
-            grants=(
-                MODEL_RECORDS,
-                Grant("ModelRecords", ("dynamodb:DeleteItem",)),
-                ArnGrant(
-                    ("sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel"),
-                    sagemaker_arns("model", "endpoint-config"),
-                ),
-            ),
+            purpose="Records a deployment's outcome, deletes the configs and models left serving nothing, frees "
+            "the endpoint.",
+            grants=(MODEL_RECORDS, *END_DEPLOYMENTS),
         ),
         Function(
             "PrepareTransform",
@@ -1252,10 +1276,10 @@ STACK = Stack(
             minutes=5,
         ),
         Schedule(
-            "ModelTrainingSchedule",
-            purpose="Retrains every model on its schedule (the shortest of the models' schedules).",
+            "TrainingSchedule",
+            purpose="Retrains the model every schedule_minutes.",
             function="ScheduledTrainings",
-            minutes=min(model.schedule_minutes for model in MODELS),
+            per_model=True,
         ),
     ),
     layers=(

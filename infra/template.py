@@ -22,6 +22,7 @@ from typing import Any
 
 from infra.resources import (
     FRAMEWORK_IMAGE_ACCOUNTS,
+    AnyGrant,
     ArnGrant,
     Bot,
     Bucket,
@@ -32,6 +33,7 @@ from infra.resources import (
     LambdaNotification,
     Layer,
     Model,
+    ModelGrant,
     Queue,
     Schedule,
     Secret,
@@ -329,32 +331,40 @@ def image_account() -> Json:
     return {"Fn::FindInMap": [IMAGE_ACCOUNTS, ref("AWS::Region"), "Account"]}
 
 
-def arn_pattern(pattern: str, stage: str) -> Json | str:
-    """An ArnGrant's pattern: the stage put in, ``${ImageAccount}`` mapped from the region."""
+def arn_pattern(pattern: str) -> Json | str:
+    """An ArnGrant's pattern, ``${ImageAccount}`` mapped from the region."""
     if pattern == "*":
         return pattern
-    pattern = pattern.replace("${Stage}", stage)
     if "${ImageAccount}" in pattern:
         return {"Fn::Sub": [pattern, {"ImageAccount": image_account()}]}
     return sub(pattern)
 
 
-def arn_statement(grant: ArnGrant, stage: str) -> Json:
+def arn_statement(grant: ArnGrant) -> Json:
     result: Json = {
         "Effect": "Allow",
         "Action": list(grant.actions),
-        "Resource": [arn_pattern(pattern, stage) for pattern in grant.arns],
+        "Resource": [arn_pattern(pattern) for pattern in grant.arns],
     }
     if grant.condition:
         result["Condition"] = grant.condition
     return result
 
 
-def statement(grant: Grant | ServiceGrant | ArnGrant, stack: Stack, stage: str) -> Json:
+def model_statement(grant: ModelGrant, stack: Stack, stage: str) -> Json:
+    """The actions on the resources of each model of ``stack`` (a stack without models: no
+    resource, and ``role`` leaves the statement out)."""
+    arns = [sub(pattern) for kind in grant.kinds for model in stack.models for pattern in model.arns(kind, stage)]
+    return {"Effect": "Allow", "Action": list(grant.actions), "Resource": arns}
+
+
+def statement(grant: AnyGrant, stack: Stack, stage: str) -> Json:
     if isinstance(grant, ServiceGrant):
         return service_statement(grant)
     if isinstance(grant, ArnGrant):
-        return arn_statement(grant, stage)
+        return arn_statement(grant)
+    if isinstance(grant, ModelGrant):
+        return model_statement(grant, stack, stage)
     result: Json = {"Effect": "Allow", "Action": list(grant.actions), "Resource": grant_resources(grant, stack, stage)}
     target = declared(stack, grant.resource)
     if isinstance(target, ServiceRole) and "iam:PassRole" in grant.actions:
@@ -363,12 +373,13 @@ def statement(grant: Grant | ServiceGrant | ArnGrant, stack: Stack, stage: str) 
 
 
 def role(service: str, statements: list[Json]) -> Json:
+    granted = [s for s in statements if s["Resource"] != []]
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
             "AssumeRolePolicyDocument": trust(service),
             "Policies": [
-                {"PolicyName": "least-privilege", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
+                {"PolicyName": "least-privilege", "PolicyDocument": {"Version": "2012-10-17", "Statement": granted}}
             ],
         },
     }
@@ -666,7 +677,10 @@ def rule_resources(rule: EventRule | Schedule, stack: Stack, options: StageOptio
         target_id = rule.target
         if rule.bus:
             properties["EventBusName"] = ref(rule.bus)
-    properties["Targets"] = [{"Id": target_id, "Arn": arn(target_id)}]
+    target: Json = {"Id": target_id, "Arn": arn(target_id)}
+    if isinstance(rule, Schedule) and rule.input is not None:
+        target["Input"] = json.dumps(rule.input)
+    properties["Targets"] = [target]
     resources: Json = {rule.logical_id: {"Type": "AWS::Events::Rule", "Properties": properties}}
     if isinstance(declared(stack, target_id), Queue):
         resources[f"{rule.logical_id}QueuePolicy"] = {
@@ -745,7 +759,7 @@ def merge_template(stack: Stack, options: StageOptions) -> Json:
         resources.update(function_resources(function, stack, options))
     for machine in stack.state_machines:
         resources.update(state_machine_resources(machine, stack, options))
-    for rule in (*stack.rules, *stack.schedules):
+    for rule in (*stack.rules, *stack.every_schedule()):
         resources.update(rule_resources(rule, stack, options))
     for bot in stack.bots:
         resources.update(bot_resources(bot, options))

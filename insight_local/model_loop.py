@@ -16,8 +16,6 @@ from typing import Any
 from infra.resources import STACK, Model, Stack
 from insight_local.runtime import Runtime
 
-CUSTOMER = STACK.models[0].example()
-
 
 def demo_stack(stack: Stack = STACK) -> Stack:
     """The stack with the models' waits cut to seconds: settle 3 s, canary 5 s, baking 3 s."""
@@ -78,6 +76,7 @@ def run_loop(runtime: Runtime, call: Callable[..., tuple[int, Any]]) -> None:
     model = runtime.stack.models[0]
     bucket = runtime.deployment.names["ModelData"]
     s3 = runtime.aws.client("s3")
+    customer = model.example()
     watcher = Watcher()
     where = model.source.relative_to(model.source.parents[1])
     print(f"\nThe SageMaker loop of the {model.name} model (scripts in {where}):")
@@ -120,8 +119,8 @@ def run_loop(runtime: Runtime, call: Callable[..., tuple[int, Any]]) -> None:
         return dict(deployment)
 
     def predict() -> None:
-        status, answer = call("POST", f"/predict/{model.name}", {"instances": [CUSTOMER]})
-        print(f"  POST /predict/{model.name} {CUSTOMER}\n  -> {status} {answer}")
+        status, answer = call("POST", f"/predict/{model.name}", {"instances": [customer]})
+        print(f"  POST /predict/{model.name} {customer}\n  -> {status} {answer}")
 
     started = time.monotonic()
     first = train_from_data([f"training/{model.name}/2026-10.csv"], [7], set())
@@ -130,7 +129,7 @@ def run_loop(runtime: Runtime, call: Callable[..., tuple[int, Any]]) -> None:
     deploy(first["version"])
     print(f"  new data to a live endpoint in {time.monotonic() - started:.1f}s")
     predict()
-    status, bad = call("POST", f"/predict/{model.name}", {"instances": [{**CUSTOMER, "contract": "weekly"}]})
+    status, bad = call("POST", f"/predict/{model.name}", {"instances": [{**customer, "contract": "weekly"}]})
     print(f"  malformed input -> {status} {bad.get('message')}")
     print("\n  More data, a burst of three files (one training run):")
     second = train_from_data(

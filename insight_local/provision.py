@@ -82,7 +82,8 @@ def arn_of(resource: Any, name: str) -> str:
 
 def plan(stack: Stack = STACK, stage: str = "local", settings: dict[str, str] | None = None) -> Deployment:
     resources = [*stack.settings_resources(), *stack.functions]
-    names = {r.logical_id: physical_name(stage, r.logical_id) for r in [*resources, *stack.rules, *stack.schedules]}
+    named = [*resources, *stack.rules, *stack.every_schedule()]
+    names = {r.logical_id: physical_name(stage, r.logical_id) for r in named}
     for queue in stack.queues:
         names[queue.logical_id] = queue_name(stage, queue.logical_id, queue.fifo)
         names[queue.dead_letter_id] = queue_name(stage, queue.dead_letter_id, queue.fifo)
@@ -283,10 +284,12 @@ def provision(
                 },
             )
 
-    for rule in (*stack.rules, *stack.schedules):
+    for rule in (*stack.rules, *stack.every_schedule()):
         bus = {}
-        if isinstance(rule, Schedule):  # moto keeps it; insight_local.runtime.Scheduler fires it
+        given: dict[str, str] = {}
+        if isinstance(rule, Schedule):  # moto keeps it; insight_local.scheduler.Scheduler fires it
             target = rule.function
+            given = {"Input": json.dumps(rule.input)} if rule.input is not None else {}
             events.put_rule(Name=names[rule.logical_id], ScheduleExpression=rule.expression, Description=rule.purpose)
         else:
             target = rule.target
@@ -295,7 +298,7 @@ def provision(
             events.put_rule(
                 Name=names[rule.logical_id], EventPattern=json.dumps(pattern), Description=rule.purpose, **bus
             )
-        events.put_targets(Rule=names[rule.logical_id], Targets=[{"Id": target, "Arn": arns[target]}], **bus)
+        events.put_targets(Rule=names[rule.logical_id], Targets=[{"Id": target, "Arn": arns[target], **given}], **bus)
 
     sagemaker = aws.client("sagemaker")
     model_bucket = next((names[b.logical_id] for b in stack.buckets if b.setting == "model_bucket"), None)

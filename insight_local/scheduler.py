@@ -1,8 +1,9 @@
 """The stack's schedules (EventBridge ``rate(...)`` rules), fired locally.
 
 moto keeps a scheduled rule but never fires it. The scheduler invokes each schedule's
-function with the event EventBridge sends ("Scheduled Event"), through the local Lambda,
-every ``minutes`` while the runtime runs; :meth:`Scheduler.fire` fires one now.
+function with what EventBridge sends (the rule's constant input, or a "Scheduled Event"),
+through the local Lambda, every ``minutes`` while the runtime runs; :meth:`Scheduler.fire`
+fires one now. A per-model schedule is one rule per model of the stack (``Stack.every_schedule``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Scheduler:
     def __init__(self, aws: LocalAWS, deployment: Deployment, stack: Stack = STACK) -> None:
         self._aws = aws
         self._deployment = deployment
-        self._schedules = {schedule.logical_id: schedule for schedule in stack.schedules}
+        self._schedules = {schedule.logical_id: schedule for schedule in stack.every_schedule()}
         self._stopped = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -44,9 +45,9 @@ class Scheduler:
         """Invoke the schedule's function now and return what it returned."""
         schedule = self._schedules[logical_id]
         rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{self._deployment.names[logical_id]}"
+        event = schedule.input if schedule.input is not None else scheduled_event(rule_arn)
         response = self._aws.client("lambda").invoke(
-            FunctionName=self._deployment.names[schedule.function],
-            Payload=json.dumps(scheduled_event(rule_arn)).encode(),
+            FunctionName=self._deployment.names[schedule.function], Payload=json.dumps(event).encode()
         )
         payload = json.loads(response["Payload"].read() or b"null")
         if "FunctionError" in response:

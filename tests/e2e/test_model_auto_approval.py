@@ -3,9 +3,11 @@ deployed by the registry's "Model Package State Change" event alone (no approval
 a version that comes after one whose endpoint Failed makes that endpoint again.
 
 The story, in order: the model's first version has a broken model archive; registered
-Approved, it deploys itself and its endpoint fails to load it. Then new data trains a good
-version, registered Approved, which deploys itself over the failed endpoint: deleted and
-created again, never updated (SageMaker refuses UpdateEndpoint on a Failed endpoint).
+Approved, it deploys itself and its endpoint fails to load it. A second broken version makes
+the endpoint again, which fails again: the first one's config and model go all the same.
+Then new data trains a good version, registered Approved, which deploys itself over the
+failed endpoint: deleted and created again, never updated (SageMaker refuses UpdateEndpoint
+on a Failed endpoint).
 """
 
 from __future__ import annotations
@@ -41,10 +43,9 @@ def executions_named(runtime: Runtime, name: str) -> int:
     return sum(1 for page in pages for execution in page["executions"] if execution["name"] == name)
 
 
-@pytest.fixture(scope="module")
-def failed_first_version(runtime: Runtime, api: Client) -> dict[str, Any]:
-    """Given the model's first version, whose model archive holds no model: registered
-    Approved, it deployed itself and its endpoint could not load it."""
+def broken_version(runtime: Runtime, api: Client, description: str) -> dict[str, Any]:
+    """A version whose model archive holds no model, registered Approved: it deploys itself
+    and its endpoint cannot load it."""
     assert runtime.deployment is not None
     bucket = runtime.deployment.names["ModelData"]
     s3, sagemaker = runtime.aws.client("s3"), runtime.aws.client("sagemaker")
@@ -66,7 +67,7 @@ def failed_first_version(runtime: Runtime, api: Client) -> dict[str, Any]:
     }
     package_arn = sagemaker.create_model_package(
         ModelPackageGroupName=runtime.deployment.names[AUTO_APPROVED.package_group],
-        ModelPackageDescription="a model archive without its model",
+        ModelPackageDescription=description,
         InferenceSpecification={
             "Containers": [container],
             "SupportedContentTypes": ["text/csv", "application/json"],
@@ -80,7 +81,19 @@ def failed_first_version(runtime: Runtime, api: Client) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def trained_version(runtime: Runtime, api: Client, failed_first_version: dict[str, Any]) -> dict[str, Any]:
+def failed_first_version(runtime: Runtime, api: Client) -> dict[str, Any]:
+    """Given the model's first version, whose model archive holds no model."""
+    return broken_version(runtime, api, "a model archive without its model")
+
+
+@pytest.fixture(scope="module")
+def failed_again(runtime: Runtime, api: Client, failed_first_version: dict[str, Any]) -> dict[str, Any]:
+    """When a second version as broken deploys itself over the Failed endpoint."""
+    return broken_version(runtime, api, "the same archive without its model, again")
+
+
+@pytest.fixture(scope="module")
+def trained_version(runtime: Runtime, api: Client, failed_again: dict[str, Any]) -> dict[str, Any]:
     """When new data lands under training/auto-churn/ and its run registers a good model."""
     assert runtime.deployment is not None
     bucket = runtime.deployment.names["ModelData"]
@@ -105,6 +118,27 @@ def test_the_first_version_deployed_itself_and_its_endpoint_failed_to_load_it(
     assert "model.joblib" in deployment["reason"]
 
 
+def test_an_endpoint_made_again_that_fails_again_leaves_nothing_of_the_first_failure(
+    runtime: Runtime, failed_first_version: dict[str, Any], failed_again: dict[str, Any]
+) -> None:
+    assert runtime.deployment is not None
+    first, again = failed_first_version["deployment"], failed_again["deployment"]
+    # Then the second version made the Failed endpoint again, and it failed again
+    assert (again["strategy"], again["status"]) == ("create", "FAILED"), again
+    assert failed_again["endpoint"]["EndpointStatus"] == "Failed"
+    assert failed_again["endpoint"]["EndpointConfigName"] == again["endpoint_config"]
+    # And the first version's config and model, which serve nothing since, are deleted all the same
+    assert again["superseded"] == [first["endpoint_config"], first["model_name"]]
+    sagemaker = runtime.aws.client("sagemaker")
+    configs = [c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]]
+    models = [m["ModelName"] for m in sagemaker.list_models()["Models"]]
+    assert first["endpoint_config"] not in configs
+    assert first["model_name"] not in models
+    # But the second version's stay with the Failed endpoint that is on them
+    assert again["endpoint_config"] in configs
+    assert again["model_name"] in models
+
+
 def test_a_version_registered_approved_deploys_itself_once_with_no_approval_call(
     runtime: Runtime, api: Client, trained_version: dict[str, Any]
 ) -> None:
@@ -126,10 +160,10 @@ def test_a_version_registered_approved_deploys_itself_once_with_no_approval_call
 
 
 def test_a_failed_endpoint_is_deleted_and_made_again_by_the_next_version(
-    runtime: Runtime, failed_first_version: dict[str, Any], trained_version: dict[str, Any]
+    runtime: Runtime, failed_again: dict[str, Any], trained_version: dict[str, Any]
 ) -> None:
     assert runtime.deployment is not None
-    failed, deployment = failed_first_version["deployment"], trained_version["deployment"]
+    failed, deployment = failed_again["deployment"], trained_version["deployment"]
     # Then the next version did not update the Failed endpoint (SageMaker refuses that): it
     # made it again from its own endpoint config
     assert deployment["strategy"] == "create", deployment
@@ -138,7 +172,7 @@ def test_a_failed_endpoint_is_deleted_and_made_again_by_the_next_version(
     endpoint = sagemaker.describe_endpoint(EndpointName=runtime.deployment.names[AUTO_APPROVED.endpoint])
     assert endpoint["EndpointStatus"] == "InService"
     assert endpoint["EndpointConfigName"] == deployment["endpoint_config"]
-    assert endpoint["CreationTime"] > failed_first_version["endpoint"]["CreationTime"]
+    assert endpoint["CreationTime"] > failed_again["endpoint"]["CreationTime"]
     # And the failed version's endpoint config and model, which served nothing, are deleted
     assert deployment["superseded"] == [failed["endpoint_config"], failed["model_name"]]
     configs = [c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]]

@@ -13,7 +13,7 @@ import pytest
 from chalicelib.settings import MlModel
 from infra.package import package
 from infra.resources import STACK, physical_name
-from infra.template import event_pattern
+from infra.template import StageOptions, event_pattern, merge_template
 
 STAGE = "dev"
 
@@ -60,6 +60,72 @@ def test_the_rules_follow_the_models_of_the_stack_they_are_made_for() -> None:
     endpoints = [physical_name(STAGE, "ChurnEndpoint"), physical_name(STAGE, "FraudEndpoint")]
     assert pattern("EndpointDeploymentChanged")["EndpointName"] == endpoints
     assert pattern("EndpointStateChanged")["EndpointName"] == endpoints
+
+
+def sagemaker_grants(template: dict[str, Any], role: str) -> dict[str, set[str]]:
+    """Each SageMaker action a role is granted -> the ARNs it is granted on, as ``Fn::Sub`` strings."""
+    statements = template["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    granted: dict[str, set[str]] = {}
+    for s in statements:
+        for action in (a for a in s["Action"] if a.startswith("sagemaker:")):
+            granted.setdefault(action, set()).update(r["Fn::Sub"] for r in s["Resource"])
+    return granted
+
+
+def test_iam_grants_and_schedules_follow_the_models_of_the_stack_they_are_made_for() -> None:
+    # Given a stack whose models are not the module's: a fraud model, and the churn model
+    # declared again under a name of two words
+    churn = STACK.models[0]
+    fraud = dataclasses.replace(churn, logical_id="Fraud", name="fraud", schedule_minutes=24 * 60)
+    again = dataclasses.replace(churn, logical_id="AutoChurn", name="auto-churn", schedule_minutes=60)
+    stack = dataclasses.replace(STACK, models=(fraud, again))
+    # When its template is rendered
+    template = merge_template(stack, StageOptions(stage=STAGE))
+    # Then the ARNs granted are those of the groups and endpoints the functions are told of,
+    # and of the resources named after those models: no other model's
+    told = [m.declaration(STAGE, "us-east-1", "1") for m in stack.models]
+    arn = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:"
+    groups = {f"{arn}model-package-group/{m['package_group']}" for m in told}
+    packages = groups | {f"{arn}model-package/{m['package_group']}/*" for m in told}
+    endpoints = {f"{arn}endpoint/{m['endpoint']}" for m in told}
+    assert endpoints == {f"{arn}endpoint/insight-dev-fraud-endpoint", f"{arn}endpoint/insight-dev-auto-churn-endpoint"}
+
+    def named(kind: str) -> set[str]:
+        return {f"{arn}{kind}/{name}-*" for name in ("fraud", "auto-churn")}
+
+    api = sagemaker_grants(template, "APIHandlerRole")
+    assert api["sagemaker:DescribeModelPackage"] == api["sagemaker:UpdateModelPackage"] == packages
+    assert api["sagemaker:InvokeEndpoint"] == endpoints
+    assert api["sagemaker:DescribeTrainingJob"] == named("processing-job") | named("training-job")
+    assert sagemaker_grants(template, "RegisterModelRole")["sagemaker:CreateModelPackage"] == packages
+    assert sagemaker_grants(template, "OnModelApprovedRole")["sagemaker:ListModelPackages"] == packages
+    deploy = sagemaker_grants(template, "DeployModelRole")
+    assert deploy["sagemaker:CreateEndpoint"] == named("model") | named("endpoint-config") | endpoints
+    assert sagemaker_grants(template, "OnEndpointEventRole")["sagemaker:DescribeEndpoint"] == endpoints
+    finish = sagemaker_grants(template, "FinishDeploymentRole")
+    assert finish["sagemaker:DeleteModel"] == named("model") | named("endpoint-config")
+    jobs = named("processing-job") | named("training-job") | named("transform-job")
+    for machine in ("TrainingWorkflowRole", "TransformWorkflowRole"):
+        assert sagemaker_grants(template, machine)["sagemaker:CreateTrainingJob"] == jobs
+    # And each of its models is retrained on its own schedule, and only its models are
+    schedules = {
+        logical_id: resource["Properties"]
+        for logical_id, resource in template["Resources"].items()
+        if resource.get("Type") == "AWS::Events::Rule"
+        and "ScheduleExpression" in resource["Properties"]
+        and resource["Properties"]["Targets"][0]["Id"] == "ScheduledTrainings"
+    }
+    assert sorted(schedules) == ["AutoChurnTrainingSchedule", "FraudTrainingSchedule"]
+    assert schedules["FraudTrainingSchedule"]["ScheduleExpression"] == "rate(1440 minutes)"
+    assert json.loads(schedules["FraudTrainingSchedule"]["Targets"][0]["Input"]) == {"model": "fraud"}
+    assert schedules["AutoChurnTrainingSchedule"]["ScheduleExpression"] == "rate(60 minutes)"
+    assert json.loads(schedules["AutoChurnTrainingSchedule"]["Targets"][0]["Input"]) == {"model": "auto-churn"}
+    # And the local runtime makes and fires the same schedules
+    assert {s.logical_id: s.input for s in stack.every_schedule() if s.function == "ScheduledTrainings"} == {
+        "FraudTrainingSchedule": {"model": "fraud"},
+        "AutoChurnTrainingSchedule": {"model": "auto-churn"},
+    }
+    assert "churn-" not in json.dumps(template).replace("auto-churn-", "")
 
 
 def test_sagemakers_role_reaches_only_its_prefixes_logs_and_image(template: dict[str, Any]) -> None:

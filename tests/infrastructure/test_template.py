@@ -187,10 +187,13 @@ def test_upload_notification_reaches_chalice_function(template: dict[str, Any], 
 
 def test_schedules_invoke_their_function_on_their_rate(template: dict[str, Any]) -> None:
     assert STACK.schedules
-    for schedule in STACK.schedules:
+    for schedule in STACK.every_schedule():
         rule = template["Resources"][schedule.logical_id]["Properties"]
         assert rule["ScheduleExpression"] == f"rate({schedule.minutes} minutes)"
-        assert rule["Targets"] == [{"Id": schedule.function, "Arn": {"Fn::GetAtt": [schedule.function, "Arn"]}}]
+        target = {"Id": schedule.function, "Arn": {"Fn::GetAtt": [schedule.function, "Arn"]}}
+        if schedule.input is not None:  # a model's schedule names the model
+            target["Input"] = json.dumps(schedule.input)
+        assert rule["Targets"] == [target]
         permission = template["Resources"][f"{schedule.logical_id}Permission"]["Properties"]
         assert permission["Principal"] == "events.amazonaws.com"
 

@@ -233,71 +233,208 @@ def test_only_approvals_of_insights_groups_deploy(records: ModelRecords, starts:
     assert list(starts.started) == [deployment.deployment_id]
 
 
-def test_a_failed_endpoint_is_made_again_once_sagemaker_has_deleted_it(
-    records: ModelRecords, starts: Starts, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from chalicelib.adapters.sagemaker import Hosting
-    from chalicelib.lifecycle_models import DeploymentEnd, DeploymentOutcome, DeploymentStart
+ROLE = "arn:aws:iam::123456789012:role/insight-test-sage-maker"
 
-    role = "arn:aws:iam::123456789012:role/insight-test-sage-maker"
-    monkeypatch.setenv("INSIGHT_SAGEMAKER_ROLE_ARN", role)
+
+@pytest.fixture
+def sagemaker(records: ModelRecords, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """moto's SageMaker with the churn model's package group; deployments run with ROLE."""
+    monkeypatch.setenv("INSIGHT_SAGEMAKER_ROLE_ARN", ROLE)
     services.reset()
+    client = boto3.client("sagemaker", region_name="us-east-1")
+    client.create_model_package_group(ModelPackageGroupName=trainings.declared_model("churn").package_group)
+    return client
+
+
+@pytest.fixture
+def described(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any] | None]:
+    """What DescribeEndpoint answers, in order (moto's endpoints are InService at once, never
+    Failed): the test puts each answer it expects to be asked for."""
+    from chalicelib.adapters.sagemaker import Hosting
+
+    answers: list[dict[str, Any] | None] = []
+    monkeypatch.setattr(Hosting, "endpoint", lambda self, name: answers.pop(0))
+    return answers
+
+
+def container(model: Any) -> dict[str, Any]:
+    return {"Image": model.image_uri, "ModelDataUrl": "s3://insight-test-model-data/artifacts/churn/model.tar.gz"}
+
+
+def model_and_config(sagemaker: Any, name: str) -> None:
+    """A SageMaker Model and an endpoint config of the churn model, both called ``name``."""
     model = trainings.declared_model("churn")
-    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
-    container = {"Image": model.image_uri, "ModelDataUrl": "s3://insight-test-model-data/artifacts/churn/model.tar.gz"}
-    # Given the endpoint Failed on version 1's config (its model did not load)
     sagemaker.create_model(
-        ModelName="churn-v1-broken", ExecutionRoleArn=role, PrimaryContainer={**container, "Environment": {}}
+        ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={**container(model), "Environment": {}}
     )
     sagemaker.create_endpoint_config(
-        EndpointConfigName="churn-v1-broken",
+        EndpointConfigName=name,
         ProductionVariants=[
             {
                 "VariantName": model.variant,
-                "ModelName": "churn-v1-broken",
+                "ModelName": name,
                 "InitialInstanceCount": 1,
                 "InstanceType": model.inference_instance_type,
             }
         ],
     )
-    # And version 2 approved, its deployment holding the endpoint
-    sagemaker.create_model_package_group(ModelPackageGroupName=model.package_group)
+
+
+def approved_deployment(sagemaker: Any, version: int) -> Any:
+    """An Approved package of the churn model, its deployment holding the endpoint."""
+    model = trainings.declared_model("churn")
     package_arn = sagemaker.create_model_package(
         ModelPackageGroupName=model.package_group,
         InferenceSpecification={
-            "Containers": [container],
+            "Containers": [container(model)],
             "SupportedContentTypes": ["text/csv"],
             "SupportedResponseMIMETypes": ["application/json"],
         },
         ModelApprovalStatus="Approved",
     )["ModelPackageArn"]
-    deployment = deployments.start_deployment(model, package_arn, 2, "event")
+    deployment = deployments.start_deployment(model, package_arn, version, "event")
     deployments.acquire_endpoint(DeploymentExecution(deployment_id=deployment.deployment_id))
+    return deployment
+
+
+def failed_endpoint(config: str) -> dict[str, Any]:
+    return {"EndpointStatus": "Failed", "EndpointConfigName": config, "FailureReason": "model_fn raised"}
+
+
+def made(sagemaker: Any) -> tuple[list[str], list[str]]:
+    """The endpoint configs and models SageMaker holds."""
+    configs = [c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]]
+    return sorted(configs), sorted(m["ModelName"] for m in sagemaker.list_models()["Models"])
+
+
+def end(deployment: Any, status: Any, reason: str | None = None) -> Any:
+    from chalicelib.lifecycle_models import DeploymentEnd, DeploymentOutcome
+
+    outcome = DeploymentOutcome(status=status, reason=reason)
+    return deployments.finish_deployment(DeploymentEnd(deployment_id=deployment.deployment_id, outcome=outcome))
+
+
+def test_a_failed_endpoint_is_made_again_once_sagemaker_has_deleted_it(
+    records: ModelRecords, starts: Starts, sagemaker: Any, described: list[dict[str, Any] | None]
+) -> None:
+    from chalicelib.lifecycle_models import DeploymentStart
+
+    model = trainings.declared_model("churn")
+    # Given the endpoint Failed on version 1's config (its model did not load)
+    model_and_config(sagemaker, "churn-v1-broken")
+    # And version 2 approved, its deployment holding the endpoint
+    deployment = approved_deployment(sagemaker, 2)
     # SageMaker describes the endpoint Failed, then Deleting while it deletes it, then not at all
-    answers = iter(
-        [
-            {"EndpointStatus": "Failed", "EndpointConfigName": "churn-v1-broken", "FailureReason": "model_fn raised"},
-            {"EndpointStatus": "Deleting", "EndpointConfigName": "churn-v1-broken"},
-            None,
-        ]
-    )
-    monkeypatch.setattr(Hosting, "endpoint", lambda self, name: next(answers))
+    described += [failed_endpoint("churn-v1-broken"), {"EndpointStatus": "Deleting", "EndpointConfigName": "x"}, None]
     # When the step deletes it, and is retried while SageMaker deletes it
     with pytest.raises(deployments.EndpointBusy):
         deployments.deploy_model(DeploymentStart(deployment_id=deployment.deployment_id, task_token="first"))
     deployments.deploy_model(DeploymentStart(deployment_id=deployment.deployment_id, task_token="retried"))
     # Then the endpoint is created again from version 2's config (never updated)
-    made = deployments.get_deployment(deployment.deployment_id)
-    assert made.strategy == "create"
+    remade = deployments.get_deployment(deployment.deployment_id)
+    assert remade.strategy == "create"
     endpoint = sagemaker.describe_endpoint(EndpointName=model.endpoint)
-    assert endpoint["EndpointConfigName"] == made.endpoint_config
+    assert endpoint["EndpointConfigName"] == remade.endpoint_config
     # And once it is in service, version 1's config and model, which serve nothing, are deleted
-    ended = deployments.finish_deployment(
-        DeploymentEnd(
-            deployment_id=deployment.deployment_id, outcome=DeploymentOutcome(status=DeploymentStatus.DEPLOYED)
-        )
-    )
+    ended = end(deployment, DeploymentStatus.DEPLOYED)
     assert ended.superseded == ["churn-v1-broken", "churn-v1-broken"]
-    assert "churn-v1-broken" not in [m["ModelName"] for m in sagemaker.list_models()["Models"]]
-    configs = sagemaker.list_endpoint_configs()["EndpointConfigs"]
-    assert [c["EndpointConfigName"] for c in configs] == [made.endpoint_config]
+    assert made(sagemaker) == ([remade.endpoint_config], [remade.model_name])
+
+
+def test_an_endpoint_made_again_that_fails_again_leaves_nothing_of_the_first_failure(
+    records: ModelRecords, starts: Starts, sagemaker: Any, described: list[dict[str, Any] | None]
+) -> None:
+    from chalicelib.lifecycle_models import DeploymentStart
+
+    # Given the endpoint Failed on version 1's config
+    model_and_config(sagemaker, "churn-v1-broken")
+    # When version 2 makes it again, and its model fails to load too
+    second = approved_deployment(sagemaker, 2)
+    described += [failed_endpoint("churn-v1-broken"), None]
+    deployments.deploy_model(DeploymentStart(deployment_id=second.deployment_id, task_token="t2"))
+    remade = deployments.get_deployment(second.deployment_id)
+    assert remade.endpoint_config and remade.model_name
+    described.append(failed_endpoint(remade.endpoint_config))
+    ended = end(second, DeploymentStatus.FAILED, "model_fn raised")
+    # Then version 1's config and model, which serve nothing since, are deleted all the same
+    assert ended.status == DeploymentStatus.FAILED
+    assert ended.superseded == ["churn-v1-broken", "churn-v1-broken"]
+    assert (ended.failed_config, ended.failed_model) == ("churn-v1-broken", "churn-v1-broken")
+    # But version 2's stay with the Failed endpoint that is on them
+    assert made(sagemaker) == ([remade.endpoint_config], [remade.model_name])
+    # Until version 3 makes the endpoint again and is deployed: only what serves is left
+    third = approved_deployment(sagemaker, 3)
+    described += [failed_endpoint(remade.endpoint_config), None]
+    deployments.deploy_model(DeploymentStart(deployment_id=third.deployment_id, task_token="t3"))
+    deployed = end(third, DeploymentStatus.DEPLOYED)
+    assert deployed.superseded == [remade.endpoint_config, remade.model_name]
+    assert made(sagemaker) == ([deployed.endpoint_config], [deployed.model_name])
+    assert described == []
+
+
+def test_a_deployment_that_fails_before_its_endpoint_is_made_deletes_what_it_made(
+    records: ModelRecords,
+    starts: Starts,
+    sagemaker: Any,
+    described: list[dict[str, Any] | None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib.adapters.sagemaker import Hosting
+    from chalicelib.errors import ServiceUnavailable
+    from chalicelib.lifecycle_models import DeploymentEnd, DeploymentStart
+    from chalicelib.models import WorkflowFailure
+
+    # Given a deployment whose CreateEndpoint fails, its model and config made
+    deployment = approved_deployment(sagemaker, 1)
+
+    def refused(self: Hosting, name: str, config: str, tags: list[dict[str, str]]) -> None:
+        raise ServiceUnavailable("SageMaker: ResourceLimitExceeded")
+
+    monkeypatch.setattr(Hosting, "create_endpoint", refused)
+    described += [None, None]
+    with pytest.raises(ServiceUnavailable):
+        deployments.deploy_model(DeploymentStart(deployment_id=deployment.deployment_id, task_token="t"))
+    assert made(sagemaker) != ([], [])
+    # When the workflow's Catch ends it FAILED
+    failure = WorkflowFailure(Error="ServiceUnavailable", Cause="SageMaker: ResourceLimitExceeded")
+    ended = deployments.finish_deployment(DeploymentEnd(deployment_id=deployment.deployment_id, failure=failure))
+    # Then the model and config it made, which no endpoint is on, are deleted
+    assert ended.status == DeploymentStatus.FAILED
+    assert ended.superseded == [ended.endpoint_config, ended.model_name]
+    assert made(sagemaker) == ([], [])
+
+
+def test_a_deployment_that_does_not_end_live_never_deletes_what_the_live_record_names(
+    records: ModelRecords, starts: Starts, sagemaker: Any, described: list[dict[str, Any] | None]
+) -> None:
+    from chalicelib.lifecycle_models import DeploymentStart
+
+    model = trainings.declared_model("churn")
+    # Given version 1 live, and its endpoint Failed since, on version 1's config
+    model_and_config(sagemaker, "churn-v1-live")
+    records.put(
+        f"live#{model.endpoint}",
+        {
+            "endpoint": model.endpoint,
+            "model": "churn",
+            "package_arn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/g/1",
+            "version": 1,
+            "model_name": "churn-v1-live",
+            "endpoint_config": "churn-v1-live",
+            "deployment_id": "d1",
+            "deployed_at": "2026-11-24T12:00:00+00:00",
+        },
+    )
+    # When version 2 makes the endpoint again and fails
+    second = approved_deployment(sagemaker, 2)
+    described += [failed_endpoint("churn-v1-live"), None]
+    deployments.deploy_model(DeploymentStart(deployment_id=second.deployment_id, task_token="t"))
+    remade = deployments.get_deployment(second.deployment_id)
+    described.append(failed_endpoint(str(remade.endpoint_config)))
+    ended = end(second, DeploymentStatus.FAILED, "model_fn raised")
+    # Then the live version's config and model are kept, as are the failed endpoint's own
+    assert ended.superseded == []
+    assert made(sagemaker) == (
+        sorted(["churn-v1-live", str(remade.endpoint_config)]),
+        sorted(["churn-v1-live", str(remade.model_name)]),
+    )
