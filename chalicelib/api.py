@@ -6,13 +6,13 @@ Only the Chalice app uses this module.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from chalice.app import Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib import strict_json
 from chalicelib.errors import (
     Conflict,
     DependencyFailed,
@@ -61,7 +61,7 @@ def parse_body(model: type[M], raw: bytes | None) -> M:
     if not raw:
         raise MalformedBody("the request needs a JSON body")
     try:
-        document = json.loads(raw)
+        document = strict_json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedBody(f"the request body is not valid JSON ({error})") from error
     return parse(model, document)

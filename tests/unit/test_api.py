@@ -67,6 +67,25 @@ def test_malformed_json_gets_400(client: Client) -> None:
     assert body["code"] == "MalformedBody"
 
 
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b"[" * 8000 + b"]" * 8000, "nested too deeply"),  # within 16 KiB, deeper than the parser's stack
+        (b'{"file_name": "a.pdf", "content_type": "application/pdf", "size": NaN}', "NaN is not a JSON value"),
+        (
+            b'{"file_name": "a.pdf", "content_type": "application/pdf", "size": -Infinity}',
+            "-Infinity is not a JSON value",
+        ),
+    ],
+    ids=["nested", "nan", "infinity"],
+)
+def test_json_that_no_json_parser_should_take_gets_400(client: Client, raw: bytes, why: str) -> None:
+    status, body = post(client, None, raw=raw)
+    assert status == 400
+    assert body["code"] == "MalformedBody"
+    assert why in body["message"]
+
+
 def test_an_oversized_body_gets_413(client: Client) -> None:
     status, body = post(client, None, raw=json.dumps({"file_name": "a" * 20_000}).encode())
     assert status == 413
@@ -86,6 +105,15 @@ def test_a_forged_next_token_gets_400(client: Client) -> None:
     token = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
     response = client.http.get(f"/jobs?next_token={token}")
     assert response.status_code == 400
+
+
+def test_a_next_token_nested_too_deeply_gets_400(client: Client) -> None:
+    import base64
+
+    token = base64.urlsafe_b64encode(b"[" * 1500).decode().rstrip("=")
+    response = client.http.get(f"/jobs?next_token={token}")
+    assert response.status_code == 400
+    assert "next_token" in json.loads(response.body)["message"]
 
 
 def test_a_job_id_that_cannot_be_one_is_404_without_a_lookup(client: Client) -> None:

@@ -111,6 +111,13 @@ def test_a_signed_body_that_is_not_json_is_a_bad_request_not_a_bad_signature() -
         verify("standard", STANDARD_SECRET, body, headers, TOLERANCE, time.time())
 
 
+def test_a_signed_body_nested_too_deeply_is_a_bad_request() -> None:
+    body = b'{"type": "document.attached", "data": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    headers = standard_headers(STANDARD_SECRET, "msg_1", body.decode())
+    with pytest.raises(InvalidRequest, match=r"not JSON.*nested too deeply"):
+        verify("standard", STANDARD_SECRET, body, headers, TOLERANCE, time.time())
+
+
 @pytest.mark.parametrize(
     ("url", "stage", "allowed"),
     [
