@@ -98,9 +98,12 @@ def _github(secret: str, body: bytes, headers: Mapping[str, str]) -> Signed:
     payload = _payload(body)
     # GitHub names the event in a header and what happened in the body's "action"
     # (repository_dispatch: the dispatch's event_type): "repository_dispatch.insight_document".
+    # Without the event's name there is no event type, whatever the body's action says.
     action = payload.get("action") if isinstance(payload, dict) else None
     return Signed(
-        event_id=delivery, event_type=f"{event}.{action}" if isinstance(action, str) else event, payload=payload
+        event_id=delivery,
+        event_type=f"{event}.{action}" if event and isinstance(action, str) else event,
+        payload=payload,
     )
 
 
