@@ -61,6 +61,22 @@ def test_a_body_that_breaks_the_schema_gets_422_naming_the_field(client: Client,
     assert field in {detail["field"] for detail in answer["details"]}
 
 
+def test_a_body_of_another_content_type_gets_415_in_the_apis_error_shape(client: Client) -> None:
+    body = json.dumps({"file_name": "a.pdf", "content_type": "application/pdf", "size": 10})
+    response = client.http.post("/uploads", headers={"Content-Type": "text/plain"}, body=body)
+    assert response.status_code == 415
+    answer = json.loads(response.body)
+    assert answer["code"] == "UnsupportedMediaType"
+    assert "text/plain" in answer["message"] and "application/json" in answer["message"]
+
+
+def test_a_method_a_route_does_not_have_gets_405_in_the_apis_error_shape(client: Client) -> None:
+    response = client.http.delete("/jobs")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert json.loads(response.body) == {"code": "MethodNotAllowed", "message": "DELETE is not a method of /jobs: GET"}
+
+
 def test_malformed_json_gets_400(client: Client) -> None:
     status, body = post(client, None, raw=b'{"file_name": ')
     assert status == 400
