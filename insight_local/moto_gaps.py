@@ -65,6 +65,13 @@ def in_process_lambdas() -> None:
     LambdaFunction._invoke_lambda = _invoke_lambda
 
 
+def logger_state_per_invocation() -> None:
+    """In process, every function (and the API) shares one Powertools Logger, whose keys
+    (correlation id, function name, appended keys) are one per process: concurrent
+    invocations logged under each other's job and name. Keep them per invocation."""
+    lambdas.logger_state_per_thread()
+
+
 def asynchronous_s3_notifications() -> None:
     """moto invokes a bucket's Lambda notification inside the upload's request; S3 invokes
     it asynchronously (the uploader never waits for the handler). Deliver it on a thread."""
@@ -986,6 +993,7 @@ def _json_default(value: Any) -> Any:
 
 EXTENSIONS: tuple[Callable[[], None], ...] = (
     in_process_lambdas,
+    logger_state_per_invocation,
     asynchronous_s3_notifications,
     complete_s3_events,
     real_sns_lambda_events,

@@ -105,6 +105,30 @@ def test_gap_in_process_lambdas(aws: LocalAWS) -> None:
     assert error["errorType"] == "ValueError" and error["errorMessage"] == "refused 7"
 
 
+def test_gap_logger_state_per_invocation(aws: LocalAWS) -> None:
+    # Given two functions that log through one process-wide Powertools logger
+    function(aws, "log-a", "log_for_job")
+    function(aws, "log-b", "log_for_job")
+    client = aws.client("lambda")
+
+    def run(name: str, event: dict[str, Any]) -> dict[str, Any]:
+        return dict(json.loads(client.invoke(FunctionName=name, Payload=json.dumps(event))["Payload"].read()))
+
+    # When they run at the same time for different jobs, one appending a key of its own
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        a = pool.submit(run, "log-a", {"job": "job-a", "together": True, "keys": {"webhook_source": "crm"}})
+        b = pool.submit(run, "log-b", {"job": "job-b", "together": True})
+        seen = {"a": a.result(timeout=20), "b": b.result(timeout=20)}
+    # Then each logged under its own job and function name
+    assert (seen["a"]["correlation_id"], seen["a"]["function"]) == ("job-a", "log-a")
+    assert (seen["b"]["correlation_id"], seen["b"]["function"]) == ("job-b", "log-b")
+    # and the key one appended is in no other invocation's logs, then or later
+    assert "webhook_source" in seen["a"]["keys"] and "webhook_source" not in seen["b"]["keys"]
+    assert "webhook_source" not in run("log-b", {"job": "job-c"})["keys"]
+
+
 def test_gap_asynchronous_s3_notifications(aws: LocalAWS) -> None:
     # Given a bucket whose uploads notify a handler that waits to be released
     arn = function(aws, "waiter", "wait_then_record")
