@@ -772,7 +772,7 @@ class LexRuntime:
         if not session.lock.acquire(blocking=False):
             raise LexError(
                 "ConflictException",
-                f"Session {request['sessionId']} is already answering another request: send one message at a time",
+                f"concurrent requests are not allowed on the same session ({request['sessionId']})",
             )
         try:
             saved = session.snapshot()
