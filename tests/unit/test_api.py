@@ -132,10 +132,12 @@ def test_a_next_token_nested_too_deeply_gets_400(client: Client) -> None:
     assert "next_token" in json.loads(response.body)["message"]
 
 
-def test_a_job_id_that_cannot_be_one_is_404_without_a_lookup(client: Client) -> None:
-    response = client.http.get("/jobs/" + "x" * 3000)
+@pytest.mark.parametrize("job_id", ["x" * 3000, "0123456789ABCDEF0123456789ABCDEF"], ids=["long", "upper-case"])
+def test_a_job_id_that_cannot_be_one_is_404_without_a_lookup(client: Client, job_id: str) -> None:
+    response = client.http.get("/jobs/" + job_id)
     assert response.status_code == 404
-    assert "32 hexadecimal characters" in json.loads(response.body)["message"]
+    # the message says what a job id is, in terms that rule this one out
+    assert "32 lower-case hexadecimal characters (0-9, a-f)" in json.loads(response.body)["message"]
 
 
 def test_a_limit_out_of_range_gets_422(client: Client) -> None:
