@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Chalice, ConvertToMiddleware, IAMAuthorizer, Response
 
 from chalicelib import chat, deployments, jobs, model_registry, predictions, trainings, transforms, uploads, webhooks
-from chalicelib.api import answers_errors, documented, openapi_document, parse, parse_body, reply
+from chalicelib.api import answers_errors, documented, openapi_document, parse, parse_body, reply, uniform_errors
 from chalicelib.lifecycle_models import (
     ApprovalAccepted,
     Deployment,
@@ -41,6 +41,7 @@ auth = IAMAuthorizer()
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context), "all")
 app.register_middleware(ConvertToMiddleware(traced), "http")
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics), "all")
+app.register_middleware(uniform_errors, "http")
 
 
 @app.route("/uploads", methods=["POST"], authorizer=auth, content_types=["application/json"])

@@ -6,13 +6,13 @@ Only the Chalice app uses this module.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from chalice.app import Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib import strict_json
 from chalicelib.errors import (
     Conflict,
     DependencyFailed,
@@ -61,7 +61,7 @@ def parse_body(model: type[M], raw: bytes | None) -> M:
     if not raw:
         raise MalformedBody("the request needs a JSON body")
     try:
-        document = json.loads(raw)
+        document = strict_json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedBody(f"the request body is not valid JSON ({error})") from error
     return parse(model, document)
@@ -113,6 +113,33 @@ def answers_errors(view: Callable[..., Response]) -> Callable[..., Response]:
             return response
 
     return answering
+
+
+def uniform_errors(request: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice refuses some requests itself, before any route runs, in its own shape
+    ``{"Code", "Message"}``: a body of another content type than the route takes (415), a
+    method the route does not have (405). Answer them in the API's ``{"code", "message"}``."""
+    response = get_response(request)
+    body = response.body
+    if response.status_code not in (405, 415) or not isinstance(body, dict) or "Code" not in body:
+        return response
+    if response.status_code == 415:
+        content_type = request.headers.get("content-type", "")
+        error = ErrorBody(
+            code="UnsupportedMediaType",
+            message=f"a body of Content-Type {content_type!r} is not taken here: send it as application/json",
+        )
+    else:
+        allowed = response.headers.get("Allow", "")
+        error = ErrorBody(
+            code="MethodNotAllowed",
+            message=f"{request.method} is not a method of {request.context.get('resourcePath')}: {allowed}",
+        )
+    return Response(
+        body=error.model_dump_json(exclude_none=True),
+        status_code=response.status_code,
+        headers={**response.headers, **JSON},
+    )
 
 
 def reply(model: BaseModel, status: int = 200) -> Response:

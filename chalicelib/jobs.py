@@ -14,7 +14,7 @@ JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 def get_job(job_id: str) -> JobView:
     if not JOB_ID.fullmatch(job_id):
-        raise NotFound(f"no job with id {job_id[:64]!r}: job ids are 32 hexadecimal characters")
+        raise NotFound(f"no job with id {job_id[:64]!r}: job ids are 32 lower-case hexadecimal characters (0-9, a-f)")
     job = services.jobs_table().get(job_id)
     expiry = get_settings().results_url_expiry_seconds
     storage = services.storage()

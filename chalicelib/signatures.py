@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from chalicelib import strict_json
 from chalicelib.errors import InvalidRequest, Unauthorized
 
 #: The headers each scheme reads (lower case).
@@ -52,7 +52,7 @@ def verify(scheme: str, secret: str, body: bytes, headers: Mapping[str, str], to
 def _payload(body: bytes) -> Any:
     """The verified body as JSON: a signed body that is not JSON is the sender's mistake (400)."""
     try:
-        return json.loads(body)
+        return strict_json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidRequest(f"the webhook is signed but its body is not JSON ({error})") from error
 
@@ -98,9 +98,12 @@ def _github(secret: str, body: bytes, headers: Mapping[str, str]) -> Signed:
     payload = _payload(body)
     # GitHub names the event in a header and what happened in the body's "action"
     # (repository_dispatch: the dispatch's event_type): "repository_dispatch.insight_document".
+    # Without the event's name there is no event type, whatever the body's action says.
     action = payload.get("action") if isinstance(payload, dict) else None
     return Signed(
-        event_id=delivery, event_type=f"{event}.{action}" if isinstance(action, str) else event, payload=payload
+        event_id=delivery,
+        event_type=f"{event}.{action}" if event and isinstance(action, str) else event,
+        payload=payload,
     )
 
 

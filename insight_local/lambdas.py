@@ -82,6 +82,48 @@ def environment(variables: dict[str, str]) -> Iterator[None]:
                     os.environ[name] = value
 
 
+_logger_states = threading.local()
+
+
+def logger_state_per_thread() -> None:
+    """Powertools' Logger keeps its keys (the Lambda context, the correlation id, appended
+    keys) in its formatter, one per process: on Lambda a process runs one invocation at a
+    time. Here every function and the API's requests share one process, on threads, so an
+    invocation's keys showed in another's logs (a job's failure logged under another job's
+    correlation id and function name, a webhook's keys in the chat's logs). Keep them per
+    thread: each invocation (a thread of its own) starts from the keys the Logger was made
+    with, as a fresh process would."""
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+    def states() -> dict[int, dict[str, Any]]:
+        if not hasattr(_logger_states, "formats"):
+            _logger_states.formats = {}
+        return _logger_states.formats  # type: ignore[no-any-return]
+
+    def get(formatter: Any) -> dict[str, Any]:
+        state = states().get(id(formatter))
+        if state is None:  # this thread's first log: the keys as the Logger was made
+            state = states()[id(formatter)] = dict(formatter.__dict__.get("log_format") or {})
+        return state
+
+    def set_(formatter: Any, value: dict[str, Any]) -> None:
+        states()[id(formatter)] = value
+
+    made = Logger.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        formatter = self.registered_formatter
+        if isinstance(formatter, LambdaPowertoolsFormatter):
+            formatter.__dict__["log_format"] = dict(formatter.log_format)  # what other threads start from
+
+    # A formatter made before this keeps what it had as every thread's start (its own
+    # attribute, which the property now hides from every other access).
+    LambdaPowertoolsFormatter.log_format = property(get, set_)  # type: ignore[assignment]
+    Logger.__init__ = __init__  # type: ignore[method-assign]
+
+
 def error_payload(error: BaseException, request_id: str) -> dict[str, Any]:
     """Lambda's shape for an unhandled exception: Step Functions matches ``errorType``."""
     return {

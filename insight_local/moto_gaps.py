@@ -10,8 +10,10 @@ exactly: re-run those tests before moving the pin.
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
 import copy
+import hmac
 import json
 import threading
 import uuid
@@ -61,6 +63,13 @@ def in_process_lambdas() -> None:
         return lambdas.invoke(self, event)
 
     LambdaFunction._invoke_lambda = _invoke_lambda
+
+
+def logger_state_per_invocation() -> None:
+    """In process, every function (and the API) shares one Powertools Logger, whose keys
+    (correlation id, function name, appended keys) are one per process: concurrent
+    invocations logged under each other's job and name. Keep them per invocation."""
+    lambdas.logger_state_per_thread()
 
 
 def asynchronous_s3_notifications() -> None:
@@ -165,31 +174,51 @@ def real_sns_lambda_events() -> None:
 
 
 class PostPolicyError(Exception):
-    pass
+    """Why S3 refuses a browser-form POST: its message, HTTP status and error code."""
+
+    def __init__(self, message: str, status: int = 403, code: str = "AccessDenied") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
 
 
 def presigned_post_policy() -> None:
-    """moto stores any browser-form POST: it checks neither the policy's expiry nor its
-    conditions (``content-length-range``, the key, the ``Content-Type``), and it fires the
-    object-created notification before the form's Content-Type is set on the object.
+    """moto stores any browser-form POST: it checks neither the policy's signature, expiry
+    or conditions (``content-length-range``, the key, the ``Content-Type``), nor that the
+    form has a policy or exactly one file (one in another field than ``file`` is a 500), and
+    it fires the object-created notification before the form's Content-Type is set on the object.
 
-    Enforce the signed policy as S3 does and notify once the object is complete.
+    Check the form and its signed policy as S3 does and notify once the object is complete.
     """
     from moto.s3 import notifications
     from moto.s3.responses import S3Response
     from moto.s3.utils import metadata_from_headers
 
+    original_bucket_response = S3Response.bucket_response
     original = S3Response._bucket_response_post
 
+    def bucket_response(self: Any, request: Any, full_url: str, headers: Any) -> Any:
+        # Before moto reads the form, which fails on a file outside the "file" field.
+        if request.method == "POST" and "key" in request.form:
+            files = len(request.files.getlist("file")) + ("file" in request.form)
+            if files != 1 or len(request.files) != len(request.files.getlist("file")):
+                refusal = PostPolicyError(
+                    'POST requires exactly one file upload per request, in the form\'s field named "file"',
+                    400,
+                    "InvalidArgument",
+                )
+                return refusal.status, {"Content-Type": "application/xml"}, _s3_error(refusal.code, str(refusal))
+        return original_bucket_response(self, request, full_url, headers)
+
     def _bucket_response_post(self: Any, request: Any, bucket_name: str) -> Any:
-        if not request.headers.get("Content-Length") or self.is_delete_keys() or "policy" not in self.querystring:
+        if not request.headers.get("Content-Length") or self.is_delete_keys():
             return original(self, request, bucket_name)
         self.path = self._get_path(request)
         form = {name: values[0] for name, values in self.querystring.items()}
         try:
             check_post_policy(form, bucket_name, len(self.body))
         except PostPolicyError as refusal:
-            return 403, {"Content-Type": "application/xml"}, _s3_error("AccessDenied", str(refusal))
+            return refusal.status, {"Content-Type": "application/xml"}, _s3_error(refusal.code, str(refusal))
         key = self.backend.put_object(bucket_name, form["key"], self.body, disable_notification=True)
         key.set_metadata(metadata_from_headers(self.form_data))
         bucket = self.backend.get_bucket(bucket_name)
@@ -199,21 +228,22 @@ def presigned_post_policy() -> None:
         status = int(form.get("success_action_status", 204))
         return status, {"ETag": key.etag}, ""
 
+    S3Response.bucket_response = bucket_response
     S3Response._bucket_response_post = _bucket_response_post
 
 
 def check_post_policy(form: dict[str, str], bucket: str, size: int) -> None:
-    """S3's checks of a POST policy: not expired, and every condition met by the form."""
-    try:
-        policy = json.loads(base64.b64decode(form["policy"]))
-    except (KeyError, ValueError) as error:
-        raise PostPolicyError("Invalid Policy: the policy is not base64-encoded JSON") from error
-    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    """S3's checks of a POST form: a policy that is well formed, signed with the local
+    credentials, not expired, and every condition of it met by the form."""
+    if "policy" not in form:
+        raise PostPolicyError("Access Denied: the form has no signed policy, and the bucket takes no anonymous uploads")
+    expiration, conditions = _post_policy(form["policy"])
+    _check_post_signature(form)
     if expiration < datetime.now(UTC):
         raise PostPolicyError("Invalid according to Policy: Policy expired.")
     fields = {name.lower(): value for name, value in form.items()}
     fields["bucket"] = bucket
-    for condition in policy.get("conditions", []):
+    for condition in conditions:
         if isinstance(condition, dict):
             ((name, expected),) = condition.items()
             operator = "eq"
@@ -233,6 +263,92 @@ def check_post_policy(form: dict[str, str], bucket: str, size: int) -> None:
             raise PostPolicyError(
                 f'Invalid according to Policy: Policy Condition failed: ["{operator}", "${name}", "{expected}"]'
             )
+
+
+def _post_policy(encoded: str) -> tuple[datetime, list[Any]]:
+    """The policy's expiration and conditions, or S3's 400 for a policy it could not have signed."""
+
+    def invalid(why: str) -> PostPolicyError:
+        return PostPolicyError(f"Invalid Policy: {why}", 400, "InvalidPolicyDocument")
+
+    try:
+        policy = json.loads(base64.b64decode(encoded, validate=True))
+    except (binascii.Error, ValueError) as error:
+        raise invalid("the policy is not base64-encoded JSON") from error
+    if not isinstance(policy, dict):
+        raise invalid("the policy is not a JSON object")
+    if "expiration" not in policy:
+        raise invalid("Policy missing expiration.")
+    try:
+        expiration = datetime.fromisoformat(str(policy["expiration"]).replace("Z", "+00:00"))
+    except ValueError as error:
+        raise invalid(f"Invalid 'expiration' value: '{policy['expiration']}'") from error
+    if expiration.tzinfo is None:
+        raise invalid(f"Invalid 'expiration' value: '{policy['expiration']}' (no time zone)")
+    conditions = policy.get("conditions", [])
+    if not isinstance(conditions, list):
+        raise invalid("'conditions' is not a list")
+    for condition in conditions:
+        if isinstance(condition, dict) and len(condition) == 1 and all(isinstance(v, str) for v in condition.values()):
+            continue
+        if isinstance(condition, list) and len(condition) == 3:
+            if condition[0] == "content-length-range" and all(
+                isinstance(bound, int) or (isinstance(bound, str) and bound.isdigit()) for bound in condition[1:]
+            ):
+                continue
+            if condition[0] in ("eq", "starts-with") and all(isinstance(part, str) for part in condition[1:]):
+                continue
+        raise invalid(f"Invalid Condition: {json.dumps(condition)}")
+    return expiration, conditions
+
+
+def _check_post_signature(form: dict[str, str]) -> None:
+    """The form's signature over its policy (SigV4, or SigV2 as boto3 signs a form for
+    us-east-1 by default), with the secret of its access key: the local runtime's, for
+    nothing else can sign a form for it."""
+    from botocore.auth import HmacV1Auth, SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from insight_local.server import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+
+    fields = {name.lower(): value for name, value in form.items()}
+    if "x-amz-algorithm" in fields:
+        scope = fields.get("x-amz-credential", "").split("/")
+        if fields["x-amz-algorithm"] != "AWS4-HMAC-SHA256" or len(scope) != 5 or scope[4] != "aws4_request":
+            raise PostPolicyError(
+                "a SigV4 form needs x-amz-algorithm AWS4-HMAC-SHA256 and an x-amz-credential "
+                "<access key>/<date>/<region>/s3/aws4_request",
+                400,
+                "InvalidArgument",
+            )
+        access_key, date, region, service, _ = scope
+        request = AWSRequest()
+        request.context["timestamp"] = date
+        credentials = Credentials(access_key, SECRET_ACCESS_KEY)
+        expected = SigV4Auth(credentials, service, region).signature(form["policy"], request)
+        given = fields.get("x-amz-signature", "")
+    elif "awsaccesskeyid" in fields:
+        access_key = fields["awsaccesskeyid"]
+        expected = HmacV1Auth(Credentials(access_key, SECRET_ACCESS_KEY)).sign_string(form["policy"])
+        given = fields.get("signature", "")
+    else:
+        raise PostPolicyError(
+            "Bucket POST must contain a field named 'AWSAccessKeyId' (SigV2) or 'x-amz-credential' (SigV4)",
+            400,
+            "InvalidArgument",
+        )
+    if access_key != ACCESS_KEY_ID:
+        raise PostPolicyError(
+            f"The AWS Access Key Id you provided does not exist in our records ({access_key})",
+            code="InvalidAccessKeyId",
+        )
+    if not hmac.compare_digest(expected.encode(), given.encode()):
+        raise PostPolicyError(
+            "The request signature we calculated does not match the signature you provided: "
+            "the policy or its signature was changed after signing",
+            code="SignatureDoesNotMatch",
+        )
 
 
 def _s3_error(code: str, message: str) -> str:
@@ -877,6 +993,7 @@ def _json_default(value: Any) -> Any:
 
 EXTENSIONS: tuple[Callable[[], None], ...] = (
     in_process_lambdas,
+    logger_state_per_invocation,
     asynchronous_s3_notifications,
     complete_s3_events,
     real_sns_lambda_events,

@@ -14,14 +14,17 @@ from insight_local import moto_gaps
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+#: The one identity of the local AWS: what it signs with, and what it checks signatures against.
+ACCESS_KEY_ID = "testing"
+SECRET_ACCESS_KEY = "testing"  # noqa: S105 (a fake: nothing leaves the machine)
 
 
 #: What every process that talks to the local AWS needs: fake credentials (nothing
 #: leaves the machine) and boto3 pointed at the server.
 def client_environment(endpoint: str) -> dict[str, str]:
     return {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
         "AWS_SESSION_TOKEN": "testing",
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,

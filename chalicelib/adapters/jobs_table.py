@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from chalicelib import strict_json
 from chalicelib.errors import InvalidRequest, NotFound, aws_error_code, service_call
 from chalicelib.models import CallbackAttempt, CallbackState, Job, JobError, JobPage, JobStatus, JobStep
 
@@ -432,7 +433,7 @@ def _encode_token(key: dict[str, Any]) -> str:
 def _decode_token(token: str) -> dict[str, Any]:
     try:
         padded = token + "=" * (-len(token) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        key = strict_json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError) as error:
         raise InvalidRequest("next_token is not a token this API returned") from error
     expected = {"job_id", "list_pk", "created_at"}

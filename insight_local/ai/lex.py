@@ -768,7 +768,13 @@ class LexRuntime:
         with self._lock:
             session = self._session(bot, key, request["sessionId"], create=True)
         assert session is not None
-        with session.lock:
+        # Lex answers one turn of a session at a time and refuses, not queues, a second one.
+        if not session.lock.acquire(blocking=False):
+            raise LexError(
+                "ConflictException",
+                f"concurrent requests are not allowed on the same session ({request['sessionId']})",
+            )
+        try:
             saved = session.snapshot()
             try:
                 if request.get("sessionState"):
@@ -787,6 +793,8 @@ class LexRuntime:
                 "interpretations": copy.deepcopy(session.interpretations),
                 "sessionId": session.session_id,
             }
+        finally:
+            session.lock.release()
         if request.get("requestAttributes"):
             answer["requestAttributes"] = dict(request["requestAttributes"])
         return answer

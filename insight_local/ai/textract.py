@@ -57,7 +57,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject
 
@@ -228,8 +228,10 @@ def _image_frames(document: bytes) -> list[Image.Image]:
                 frame.load()
                 frames.append(frame)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        # Pillow names the stream it could not identify ("<_io.BytesIO object at 0x...>"): say it in words.
+        why = "no decoder recognises its data" if isinstance(error, UnidentifiedImageError) else str(error)
         raise TextractError(
-            "BadDocumentException", f"Unable to read the document: the image is damaged or truncated ({error})."
+            "BadDocumentException", f"Unable to read the document: the image is damaged or truncated ({why})."
         ) from error
     return frames
 

@@ -3,6 +3,7 @@ and the upload is kept."""
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import zlib
@@ -94,6 +95,22 @@ def test_an_upload_of_another_type_than_declared_is_refused_by_the_form(api: Cli
     fields = {**ticket["upload"]["fields"], "Content-Type": "image/png"}
     code, answer = post_form(ticket["upload"]["url"], fields, "x.pdf", tiny_png(), "image/png")
     assert code == 403 and "Content-Type" in answer
+
+
+def test_a_form_whose_policy_was_rewritten_is_refused_by_its_signature(api: Client) -> None:
+    # Given a form for 10 bytes whose policy a client rewrote to allow any size
+    _, ticket = api.call("POST", "/uploads", {"file_name": "x.pdf", "content_type": "application/pdf", "size": 10})
+    fields = ticket["upload"]["fields"]
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    policy["conditions"] = [c for c in policy["conditions"] if not (isinstance(c, list) and "content-length" in c[0])]
+    rewritten = base64.b64encode(json.dumps(policy).encode()).decode()
+    # When a larger file is posted with it
+    code, answer = post_form(
+        ticket["upload"]["url"], {**fields, "policy": rewritten}, "x.pdf", b"%PDF-" + b"x" * 20, "application/pdf"
+    )
+    # Then S3 refuses it, as the signature no longer matches, and the job still waits for its upload
+    assert code == 403 and "SignatureDoesNotMatch" in answer
+    assert api.call("GET", f"/jobs/{ticket['job_id']}")[1]["job"]["status"] == "AWAITING_UPLOAD"
 
 
 def test_an_unknown_job_id_is_404(api: Client) -> None:

@@ -6,9 +6,14 @@ import os
 import threading
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 received: list[dict[str, Any]] = []
 order: list[str] = []
 release = threading.Event()
+#: One logger for the process, as chalicelib.observability has.
+logger = Logger(service="gap-tests")
+both_running = threading.Barrier(2)
 
 
 def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -60,3 +65,14 @@ def lex_hook(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def broken_lex_hook(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise RuntimeError("the code hook is broken")
+
+
+@logger.inject_lambda_context(correlation_id_path="job")
+def log_for_job(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Logs for the event's job, with the event's keys; the keys its logs would carry, read
+    while another invocation (``together``) does the same."""
+    logger.append_keys(**event.get("keys", {}))
+    if event.get("together"):
+        both_running.wait(timeout=5)
+    keys = logger.get_current_keys()
+    return {"correlation_id": keys.get("correlation_id"), "function": keys.get("function_name"), "keys": sorted(keys)}

@@ -6,6 +6,7 @@ subprocess with that one extension left out (INSIGHT_LOCAL_WITHOUT) and expects 
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -104,6 +105,30 @@ def test_gap_in_process_lambdas(aws: LocalAWS) -> None:
     assert error["errorType"] == "ValueError" and error["errorMessage"] == "refused 7"
 
 
+def test_gap_logger_state_per_invocation(aws: LocalAWS) -> None:
+    # Given two functions that log through one process-wide Powertools logger
+    function(aws, "log-a", "log_for_job")
+    function(aws, "log-b", "log_for_job")
+    client = aws.client("lambda")
+
+    def run(name: str, event: dict[str, Any]) -> dict[str, Any]:
+        return dict(json.loads(client.invoke(FunctionName=name, Payload=json.dumps(event))["Payload"].read()))
+
+    # When they run at the same time for different jobs, one appending a key of its own
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        a = pool.submit(run, "log-a", {"job": "job-a", "together": True, "keys": {"webhook_source": "crm"}})
+        b = pool.submit(run, "log-b", {"job": "job-b", "together": True})
+        seen = {"a": a.result(timeout=20), "b": b.result(timeout=20)}
+    # Then each logged under its own job and function name
+    assert (seen["a"]["correlation_id"], seen["a"]["function"]) == ("job-a", "log-a")
+    assert (seen["b"]["correlation_id"], seen["b"]["function"]) == ("job-b", "log-b")
+    # and the key one appended is in no other invocation's logs, then or later
+    assert "webhook_source" in seen["a"]["keys"] and "webhook_source" not in seen["b"]["keys"]
+    assert "webhook_source" not in run("log-b", {"job": "job-c"})["keys"]
+
+
 def test_gap_asynchronous_s3_notifications(aws: LocalAWS) -> None:
     # Given a bucket whose uploads notify a handler that waits to be released
     arn = function(aws, "waiter", "wait_then_record")
@@ -167,7 +192,10 @@ def test_gap_real_sns_lambda_events(aws: LocalAWS) -> None:
 
 
 def test_gap_presigned_post_policy(aws: LocalAWS) -> None:
+    from botocore.config import Config
+
     s3 = aws.client("s3")
+    s3_v4 = boto3.client("s3", endpoint_url=aws.endpoint, config=Config(signature_version="s3v4"))
     s3.create_bucket(Bucket="forms")
 
     def form(expires: int = 60) -> dict[str, Any]:
@@ -193,6 +221,44 @@ def test_gap_presigned_post_policy(aws: LocalAWS) -> None:
     expired = form(expires=-10)
     status, body = post_form(expired["url"], expired["fields"], "a.pdf", b"x", "application/pdf")
     assert status == 403 and "expired" in body
+    # A policy that is not one S3 could have signed is a bad request (no 500, no traceback)
+    later = "2099-01-01T00:00:00Z"
+    for policy in (
+        "!!!",
+        [1],
+        {"conditions": []},
+        {"expiration": "tomorrow", "conditions": []},
+        {"expiration": later, "conditions": [["content-length-range", "a", 10]]},
+        {"expiration": later, "conditions": [["eq"]]},
+        {"expiration": later, "conditions": [{"a": "1", "b": "2"}]},
+        {"expiration": later, "conditions": "none"},
+    ):
+        encoded = policy if isinstance(policy, str) else base64.b64encode(json.dumps(policy).encode()).decode()
+        status, body = post_form(post["url"], {**post["fields"], "policy": encoded}, "a.pdf", b"x", "application/pdf")
+        assert status == 400 and "InvalidPolicyDocument" in body, (policy, body)
+    # A policy rewritten after signing (here: without the size range) fails its signature
+    rewritten = base64.b64encode(json.dumps({"expiration": later, "conditions": []}).encode()).decode()
+    status, body = post_form(post["url"], {**post["fields"], "policy": rewritten}, "a.pdf", b"x" * 50, "text/html")
+    assert status == 403 and "SignatureDoesNotMatch" in body
+    status, body = post_form(post["url"], {**post["fields"], "signature": "0" * 28}, "a.pdf", b"x", "application/pdf")
+    assert status == 403 and "SignatureDoesNotMatch" in body
+    # (boto3 signs this form with SigV2; the API's forms are SigV4, checked the same way)
+    v4 = dict(
+        s3_v4.generate_presigned_post(Bucket="forms", Key="up/a.pdf", Conditions=[["content-length-range", 1, 10]])
+    )
+    assert "x-amz-signature" in v4["fields"]
+    status, body = post_form(v4["url"], {**v4["fields"], "policy": rewritten}, "a.pdf", b"x" * 50, "text/html")
+    assert status == 403 and "SignatureDoesNotMatch" in body
+    # and a form with no policy at all is an anonymous upload, which a private bucket refuses
+    status, body = post_form(post["url"], {"key": "up/a.pdf"}, "a.pdf", b"x", "application/pdf")
+    assert status == 403 and "AccessDenied" in body
+    # A form without a file, or with its file in another field than "file", is a bad request
+    import requests
+
+    for files in ({}, {"upload": ("a.pdf", b"x", "application/pdf")}):
+        answer = requests.post(post["url"], data=post["fields"], files=files, timeout=10)
+        assert answer.status_code == 400 and "InvalidArgument" in answer.text, answer.text
+    assert "Contents" not in s3.list_objects_v2(Bucket="forms")
     # A conforming upload is stored with the form's Content-Type
     status, _ = post_form(post["url"], post["fields"], "a.pdf", b"%PDF-1", "application/pdf")
     assert status == 204

@@ -61,10 +61,45 @@ def test_a_body_that_breaks_the_schema_gets_422_naming_the_field(client: Client,
     assert field in {detail["field"] for detail in answer["details"]}
 
 
+def test_a_body_of_another_content_type_gets_415_in_the_apis_error_shape(client: Client) -> None:
+    body = json.dumps({"file_name": "a.pdf", "content_type": "application/pdf", "size": 10})
+    response = client.http.post("/uploads", headers={"Content-Type": "text/plain"}, body=body)
+    assert response.status_code == 415
+    answer = json.loads(response.body)
+    assert answer["code"] == "UnsupportedMediaType"
+    assert "text/plain" in answer["message"] and "application/json" in answer["message"]
+
+
+def test_a_method_a_route_does_not_have_gets_405_in_the_apis_error_shape(client: Client) -> None:
+    response = client.http.delete("/jobs")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert json.loads(response.body) == {"code": "MethodNotAllowed", "message": "DELETE is not a method of /jobs: GET"}
+
+
 def test_malformed_json_gets_400(client: Client) -> None:
     status, body = post(client, None, raw=b'{"file_name": ')
     assert status == 400
     assert body["code"] == "MalformedBody"
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b"[" * 8000 + b"]" * 8000, "nested too deeply"),  # within 16 KiB, deeper than the parser's stack
+        (b'{"file_name": "a.pdf", "content_type": "application/pdf", "size": NaN}', "NaN is not a JSON value"),
+        (
+            b'{"file_name": "a.pdf", "content_type": "application/pdf", "size": -Infinity}',
+            "-Infinity is not a JSON value",
+        ),
+    ],
+    ids=["nested", "nan", "infinity"],
+)
+def test_json_that_no_json_parser_should_take_gets_400(client: Client, raw: bytes, why: str) -> None:
+    status, body = post(client, None, raw=raw)
+    assert status == 400
+    assert body["code"] == "MalformedBody"
+    assert why in body["message"]
 
 
 def test_an_oversized_body_gets_413(client: Client) -> None:
@@ -88,10 +123,21 @@ def test_a_forged_next_token_gets_400(client: Client) -> None:
     assert response.status_code == 400
 
 
-def test_a_job_id_that_cannot_be_one_is_404_without_a_lookup(client: Client) -> None:
-    response = client.http.get("/jobs/" + "x" * 3000)
+def test_a_next_token_nested_too_deeply_gets_400(client: Client) -> None:
+    import base64
+
+    token = base64.urlsafe_b64encode(b"[" * 1500).decode().rstrip("=")
+    response = client.http.get(f"/jobs?next_token={token}")
+    assert response.status_code == 400
+    assert "next_token" in json.loads(response.body)["message"]
+
+
+@pytest.mark.parametrize("job_id", ["x" * 3000, "0123456789ABCDEF0123456789ABCDEF"], ids=["long", "upper-case"])
+def test_a_job_id_that_cannot_be_one_is_404_without_a_lookup(client: Client, job_id: str) -> None:
+    response = client.http.get("/jobs/" + job_id)
     assert response.status_code == 404
-    assert "32 hexadecimal characters" in json.loads(response.body)["message"]
+    # the message says what a job id is, in terms that rule this one out
+    assert "32 lower-case hexadecimal characters (0-9, a-f)" in json.loads(response.body)["message"]
 
 
 def test_a_limit_out_of_range_gets_422(client: Client) -> None:

@@ -86,6 +86,9 @@ def test_github_signatures_are_checked_over_the_raw_body() -> None:
     headers = {"x-hub-signature-256": signature, "x-github-delivery": "d-2", "x-github-event": "repository_dispatch"}
     signed = verify("github", secret, dispatch, headers, TOLERANCE, 0)
     assert signed.event_type == "repository_dispatch.insight_document"
+    # Without X-GitHub-Event it names no event type (refused at the edge with a 400), not ".insight_document"
+    no_event = {name: value for name, value in headers.items() if name != "x-github-event"}
+    assert verify("github", secret, dispatch, no_event, TOLERANCE, 0).event_type == ""
 
 
 def test_stripe_signatures_use_stripes_library_and_the_tolerance() -> None:
@@ -108,6 +111,13 @@ def test_a_signed_body_that_is_not_json_is_a_bad_request_not_a_bad_signature() -
     body = b"plain text"
     headers = standard_headers(STANDARD_SECRET, "msg_1", body.decode())
     with pytest.raises(InvalidRequest, match="not JSON"):
+        verify("standard", STANDARD_SECRET, body, headers, TOLERANCE, time.time())
+
+
+def test_a_signed_body_nested_too_deeply_is_a_bad_request() -> None:
+    body = b'{"type": "document.attached", "data": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    headers = standard_headers(STANDARD_SECRET, "msg_1", body.decode())
+    with pytest.raises(InvalidRequest, match=r"not JSON.*nested too deeply"):
         verify("standard", STANDARD_SECRET, body, headers, TOLERANCE, time.time())
 
 

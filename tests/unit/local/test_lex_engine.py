@@ -655,3 +655,33 @@ def test_a_hook_that_fails_fails_the_turn_and_keeps_the_session(hooked: lex.Bot)
     with pytest.raises(LexError, match="Received error response"):
         chat.say("the file is report.pdf")
     assert runtime.get_session(hooked, KEY, chat.request())["sessionState"] == before["sessionState"]
+
+
+def test_a_turn_while_another_of_its_session_is_answered_is_a_conflict(hooked: lex.Bot) -> None:
+    # Given a turn whose code hook is still working
+    import threading
+
+    hook_started, hook_may_answer = threading.Event(), threading.Event()
+
+    def slow(event: dict[str, Any]) -> dict[str, Any]:
+        hook_started.set()
+        hook_may_answer.wait(timeout=5)
+        return delegate(event)
+
+    runtime = LexRuntime()
+    chat = HookedChat(hooked, Hook(slow), runtime)
+    first: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: first.update(chat.say("is my job finished")))
+    worker.start()
+    assert hook_started.wait(timeout=5)
+    # When another message of the same session arrives
+    # Then Lex refuses it (the API's 409) instead of queueing it behind the first
+    with pytest.raises(LexError) as error:
+        chat.say(JOB)
+    assert error.value.code == "ConflictException"
+    hook_may_answer.set()
+    worker.join(timeout=5)
+    # and the first turn ends as it would have; the session takes the next message
+    assert first["sessionState"]["dialogAction"]["slotToElicit"] == "JobId"
+    chat.hook.answer = delegate
+    assert chat.say(JOB)["sessionState"]["intent"]["slots"]["JobId"]["value"]["interpretedValue"] == JOB

@@ -320,6 +320,8 @@ def test_a_damaged_image_is_a_bad_document(header: bytes) -> None:
     # Then it fails as an unreadable document, not as an unsupported format
     assert raised.value.code == "BadDocumentException"
     assert "damaged" in raised.value.message
+    # and the message says so in words, with no Python object in it ("<_io.BytesIO object at 0x...>")
+    assert "<" not in raised.value.message and "0x" not in raised.value.message
 
 
 def test_a_scanned_page_whose_image_holds_no_text_has_no_lines() -> None:
