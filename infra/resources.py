@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.settings import MlModel
+from infra.images import FrameworkImage, framework_image
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -317,29 +318,6 @@ class Bot:
         return dict(json.loads(self.definition.read_text()))
 
 
-#: The account of the AWS-owned registry of SageMaker's framework images (scikit-learn among
-#: them), per region, as the sagemaker SDK's image_uri_config lists it. The template maps the
-#: stack's region through it; the local runtime uses us-east-1's.
-FRAMEWORK_IMAGE_ACCOUNTS = {
-    "us-east-1": "683313688378",
-    "us-east-2": "257758044811",
-    "us-west-1": "746614075791",
-    "us-west-2": "246618743249",
-    "ca-central-1": "341280168497",
-    "eu-west-1": "141502667606",
-    "eu-west-2": "764974769150",
-    "eu-west-3": "659782779980",
-    "eu-central-1": "492215442770",
-    "eu-north-1": "662702820516",
-    "ap-south-1": "720646828776",
-    "ap-southeast-1": "121021644041",
-    "ap-southeast-2": "783357654285",
-    "ap-northeast-1": "354813040037",
-    "ap-northeast-2": "366743142698",
-    "sa-east-1": "737474898029",
-}
-
-
 @dataclass(frozen=True)
 class Model:
     """A model Insight trains, gates, registers and deploys with SageMaker (issue 5).
@@ -363,9 +341,11 @@ class Model:
     threshold: float = 0.75
     min_improvement: float = 0.0
     auto_approve: bool = False
-    #: The scikit-learn image's tag (<version>-cpu-py3), as the sagemaker SDK's image_uri_config
-    #: (sklearn.json) lists it: 1.9-0, the line of the scikit-learn that the local runtime trains
-    #: and tests the scripts with (requirements-dev.txt), so a model behaves alike in both places.
+    #: SageMaker's framework container the scripts run in, as the sagemaker SDK names it
+    #: (``image_uris.retrieve``): scikit-learn 1.9-0, the line of the scikit-learn that the local
+    #: runtime trains and tests the scripts with (requirements-dev.txt), so a model behaves alike
+    #: in both places. Packaging resolves its URI in each region through the SDK (infra/images.py).
+    framework: str = "sklearn"
     framework_version: str = "1.9-0"
     processing_instance_type: str = "ml.m5.large"
     training_instance_type: str = "ml.m5.large"
@@ -421,21 +401,28 @@ class Model:
             return (f"{prefix}:endpoint/{physical_name(stage, self.endpoint)}",)
         return (f"{prefix}:{kind}/{self.name}-*",)
 
-    def image_uri(self, region: str, account: str) -> str:
-        return f"{account}.dkr.ecr.{region}.amazonaws.com/sagemaker-scikit-learn:{self.framework_version}-cpu-py3"
+    @property
+    def image(self) -> FrameworkImage:
+        """The framework image, as the sagemaker SDK resolves it (about a second, once)."""
+        return framework_image(self.framework, self.framework_version, self.training_instance_type)
 
-    def setting(self, stage: str, region: str, image_account: str) -> dict[str, Any]:
+    def image_uri(self, region: str, account: str, url_suffix: str = "amazonaws.com") -> str:
+        return self.image.uri(region, account, url_suffix)
+
+    def setting(self, stage: str, region: str, image_account: str, url_suffix: str = "amazonaws.com") -> dict[str, Any]:
         """What functions are told of the model (one entry of the ``ml_models`` setting): the
         values that differ from ``MlModel``'s defaults. Every function's environment carries the
         setting, within Lambda's 4 KB for all variables: defaults would take half of it."""
         fields = MlModel.model_fields
         return {
             name: value
-            for name, value in self.declaration(stage, region, image_account).items()
+            for name, value in self.declaration(stage, region, image_account, url_suffix).items()
             if fields[name].is_required() or json.dumps(value) != json.dumps(fields[name].get_default())
         }
 
-    def declaration(self, stage: str, region: str, image_account: str) -> dict[str, Any]:
+    def declaration(
+        self, stage: str, region: str, image_account: str, url_suffix: str = "amazonaws.com"
+    ) -> dict[str, Any]:
         """Every field of the model as ``MlModel`` (chalicelib/settings.py) reads it."""
         return {
             "name": self.name,
@@ -447,7 +434,7 @@ class Model:
             "threshold": self.threshold,
             "min_improvement": self.min_improvement,
             "auto_approve": self.auto_approve,
-            "image_uri": self.image_uri(region, image_account),
+            "image_uri": self.image_uri(region, image_account, url_suffix),
             "processing_instance_type": self.processing_instance_type,
             "training_instance_type": self.training_instance_type,
             "inference_instance_type": self.inference_instance_type,
@@ -673,11 +660,11 @@ STACK = Stack(
                 Grant("ModelData", ("s3:GetObject", "s3:PutObject"), objects="artifacts/*"),
                 Grant("ModelData", ("s3:GetObject",), objects="batch/*"),  # batch transforms' input
                 LIST_MODEL_DATA,
-                # Pulling the framework image from the AWS-owned registry of the region.
+                # Pulling each model's framework image from the AWS-owned registry of the region.
                 ServiceGrant(("ecr:GetAuthorizationToken",)),
                 ArnGrant(
                     ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"),
-                    ("arn:${AWS::Partition}:ecr:${AWS::Region}:${ImageAccount}:repository/sagemaker-scikit-learn",),
+                    ("arn:${AWS::Partition}:ecr:${AWS::Region}:${ImageAccount}:repository/${ImageRepository}",),
                 ),
                 ArnGrant(
                     ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),

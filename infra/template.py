@@ -20,8 +20,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.images import FrameworkImage
 from infra.resources import (
-    FRAMEWORK_IMAGE_ACCOUNTS,
     AnyGrant,
     ArnGrant,
     Bot,
@@ -180,9 +180,11 @@ def environment(stack: Stack, options: StageOptions) -> Json:
 
 def ml_models_setting(models: tuple[Model, ...], stage: str) -> Json:
     """The ``ml_models`` setting: each model's declaration with the region's image URI."""
-    declared_models = [model.setting(stage, "${AWS::Region}", "${ImageAccount}") for model in models]
+    declared_models = [
+        model.setting(stage, "${AWS::Region}", image_account_variable(model), "${AWS::URLSuffix}") for model in models
+    ]
     text = json.dumps(declared_models, separators=(",", ":"))
-    return {"Fn::Sub": [text, {"ImageAccount": image_account()}]}
+    return {"Fn::Sub": [text, {f"{model.logical_id}ImageAccount": image_account(model) for model in models}]}
 
 
 def model_resources(model: Model, options: StageOptions) -> Json:
@@ -323,28 +325,57 @@ def service_statement(grant: ServiceGrant) -> Json:
     return {"Effect": "Allow", "Action": list(grant.actions), "Resource": "*"}
 
 
-#: The template's mapping of regions to the account of SageMaker's framework image registry.
+#: The template's mapping of each region to the account of the registry that holds each
+#: model's framework image there, as the sagemaker SDK lists them (infra/images.py).
 IMAGE_ACCOUNTS = "FrameworkImageAccounts"
 
 
-def image_account() -> Json:
-    return {"Fn::FindInMap": [IMAGE_ACCOUNTS, ref("AWS::Region"), "Account"]}
+def image_accounts(models: tuple[Model, ...]) -> Json:
+    """``{region: {model's logical id: account}}`` for every region the SDK knows a model's image in."""
+    mapping: dict[str, dict[str, str]] = {}
+    for model in models:
+        for region, account in model.image.accounts:
+            mapping.setdefault(region, {})[model.logical_id] = account
+    return dict(sorted(mapping.items()))
 
 
-def arn_pattern(pattern: str) -> Json | str:
-    """An ArnGrant's pattern, ``${ImageAccount}`` mapped from the region."""
+def image_account(model: Model) -> Json:
+    return {"Fn::FindInMap": [IMAGE_ACCOUNTS, ref("AWS::Region"), model.logical_id]}
+
+
+def image_account_variable(model: Model) -> str:
+    return f"${{{model.logical_id}ImageAccount}}"
+
+
+def arn_patterns(pattern: str, models: tuple[Model, ...]) -> list[Json | str]:
+    """An ArnGrant's pattern; one ARN per framework image of the stack's models for a pattern
+    naming ``${ImageAccount}`` and ``${ImageRepository}`` (the image's registry in the region
+    and its repository)."""
     if pattern == "*":
-        return pattern
+        return [pattern]
     if "${ImageAccount}" in pattern:
-        return {"Fn::Sub": [pattern, {"ImageAccount": image_account()}]}
-    return sub(pattern)
+        pullers: dict[FrameworkImage, Model] = {}
+        for model in models:
+            pullers.setdefault(model.image, model)  # models of one image pull it once
+        return [
+            {
+                "Fn::Sub": [
+                    pattern.replace("${ImageRepository}", image.repository).replace(
+                        "${ImageAccount}", image_account_variable(model)
+                    ),
+                    {f"{model.logical_id}ImageAccount": image_account(model)},
+                ]
+            }
+            for image, model in pullers.items()
+        ]
+    return [sub(pattern)]
 
 
-def arn_statement(grant: ArnGrant) -> Json:
+def arn_statement(grant: ArnGrant, models: tuple[Model, ...]) -> Json:
     result: Json = {
         "Effect": "Allow",
         "Action": list(grant.actions),
-        "Resource": [arn_pattern(pattern) for pattern in grant.arns],
+        "Resource": [arn for pattern in grant.arns for arn in arn_patterns(pattern, models)],
     }
     if grant.condition:
         result["Condition"] = grant.condition
@@ -362,7 +393,7 @@ def statement(grant: AnyGrant, stack: Stack, stage: str) -> Json:
     if isinstance(grant, ServiceGrant):
         return service_statement(grant)
     if isinstance(grant, ArnGrant):
-        return arn_statement(grant)
+        return arn_statement(grant, stack.models)
     if isinstance(grant, ModelGrant):
         return model_statement(grant, stack, stage)
     result: Json = {"Effect": "Allow", "Action": list(grant.actions), "Resource": grant_resources(grant, stack, stage)}
@@ -772,9 +803,7 @@ def merge_template(stack: Stack, options: StageOptions) -> Json:
     }
     template: Json = {"Resources": resources, "Outputs": outputs}
     if stack.models:
-        template["Mappings"] = {
-            IMAGE_ACCOUNTS: {region: {"Account": account} for region, account in FRAMEWORK_IMAGE_ACCOUNTS.items()}
-        }
+        template["Mappings"] = {IMAGE_ACCOUNTS: image_accounts(stack.models)}
     return template
 
 

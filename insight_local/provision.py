@@ -17,7 +17,6 @@ from typing import Any
 
 from infra import model_code
 from infra.resources import (
-    FRAMEWORK_IMAGE_ACCOUNTS,
     STACK,
     Bucket,
     EventBus,
@@ -93,7 +92,7 @@ def plan(stack: Stack = STACK, stage: str = "local", settings: dict[str, str] | 
         names[model.endpoint] = physical_name(stage, model.endpoint)
     environment = {"INSIGHT_STAGE": stage, **(settings or {})}
     if stack.models:
-        declared = [model.setting(stage, REGION, FRAMEWORK_IMAGE_ACCOUNTS[REGION]) for model in stack.models]
+        declared = [model.setting(stage, REGION, model.image.account(REGION)) for model in stack.models]
         environment["INSIGHT_ML_MODELS"] = json.dumps(declared, separators=(",", ":"))
     for resource in stack.settings_resources():
         by_name = isinstance(resource, Bucket | Table | EventBus)

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from chalicelib.deployments import deployment_id
-from infra.resources import FRAMEWORK_IMAGE_ACCOUNTS
 from insight_local.runtime import Runtime
 from insight_local.server import REGION
 from tests.e2e.conftest import AUTO_APPROVED, Client
@@ -57,7 +56,7 @@ def broken_version(runtime: Runtime, api: Client, description: str) -> dict[str,
         archive.addfile(info, io.BytesIO(note))
     s3.put_object(Bucket=bucket, Key=f"artifacts/{MODEL}/broken/model.tar.gz", Body=broken.getvalue())
     container = {
-        "Image": AUTO_APPROVED.image_uri(REGION, FRAMEWORK_IMAGE_ACCOUNTS[REGION]),
+        "Image": AUTO_APPROVED.image_uri(REGION, AUTO_APPROVED.image.account(REGION)),
         "ModelDataUrl": f"s3://{bucket}/artifacts/{MODEL}/broken/model.tar.gz",
         "Environment": {
             "SAGEMAKER_PROGRAM": "inference.py",

@@ -137,8 +137,16 @@ def test_sagemakers_role_reaches_only_its_prefixes_logs_and_image(template: dict
         assert prefix in text
     assert "s3:DeleteObject" not in text
     [pull] = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
-    assert pull["Resource"][0]["Fn::Sub"][1]["ImageAccount"]["Fn::FindInMap"][0] == "FrameworkImageAccounts"
-    assert template["Mappings"]["FrameworkImageAccounts"]["us-east-1"]["Account"] == "683313688378"
+    [(arn, variables)] = [resource["Fn::Sub"] for resource in pull["Resource"]]
+    assert arn == "arn:${AWS::Partition}:ecr:${AWS::Region}:${ChurnImageAccount}:repository/sagemaker-scikit-learn"
+    assert variables == {
+        "ChurnImageAccount": {"Fn::FindInMap": ["FrameworkImageAccounts", {"Ref": "AWS::Region"}, "Churn"]}
+    }
+    # As the sagemaker SDK's image_uri_config lists scikit-learn 1.9-0's registries.
+    accounts = template["Mappings"]["FrameworkImageAccounts"]
+    assert accounts["us-east-1"] == {"Churn": "683313688378"}
+    assert accounts["eu-west-1"] == {"Churn": "141502667606"}
+    assert accounts["cn-north-1"] == {"Churn": "450853457545"}
 
 
 def test_new_training_data_notifies_its_function(template: dict[str, Any]) -> None:
@@ -153,10 +161,10 @@ def test_functions_are_told_the_models_with_the_regions_image(template: dict[str
     text, values = variables["INSIGHT_ML_MODELS"]["Fn::Sub"]
     models = json.loads(text)
     assert [m["name"] for m in models] == [m.name for m in STACK.models]
-    assert models[0]["image_uri"].startswith(
-        "${ImageAccount}.dkr.ecr.${AWS::Region}.amazonaws.com/sagemaker-scikit-learn:"
+    assert models[0]["image_uri"] == (
+        "${ChurnImageAccount}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/sagemaker-scikit-learn:1.9-0-cpu-py3"
     )
-    assert "Fn::FindInMap" in values["ImageAccount"]
+    assert values["ChurnImageAccount"] == {"Fn::FindInMap": ["FrameworkImageAccounts", {"Ref": "AWS::Region"}, "Churn"]}
 
 
 def test_the_models_setting_carries_what_differs_from_the_defaults_and_reads_back_whole() -> None:

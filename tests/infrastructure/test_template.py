@@ -117,7 +117,13 @@ def test_every_function_has_its_own_role_layer_and_the_declared_environment(temp
 #: The longest a resolved reference is in a variable: a queue's URL (the queue's name, 80 at most) or a
 #: generated ARN or name; pseudo parameters and the image account at their longest.
 LONGEST_REFERENCE = 128
-LONGEST_PLACEHOLDER = {"${AWS::Partition}": 10, "${AWS::Region}": 14, "${AWS::AccountId}": 12, "${ImageAccount}": 12}
+LONGEST_PLACEHOLDER = {
+    "${AWS::Partition}": 10,
+    "${AWS::Region}": 14,
+    "${AWS::AccountId}": 12,
+    "${AWS::URLSuffix}": 16,
+}
+ACCOUNT_ID = 12  # ${<Model>ImageAccount}: the account of the registry of a model's image
 
 
 def resolved_length(value: Any) -> int:
@@ -127,7 +133,10 @@ def resolved_length(value: Any) -> int:
     if isinstance(value, dict) and "Fn::Sub" in value:
         text = value["Fn::Sub"][0] if isinstance(value["Fn::Sub"], list) else value["Fn::Sub"]
         placeholders = re.findall(r"\$\{[^}]+\}", text)
-        longest = sum(LONGEST_PLACEHOLDER.get(p, LONGEST_REFERENCE) for p in placeholders)
+        longest = sum(
+            ACCOUNT_ID if p.endswith("ImageAccount}") else LONGEST_PLACEHOLDER.get(p, LONGEST_REFERENCE)
+            for p in placeholders
+        )
         return len(re.sub(r"\$\{[^}]+\}", "", text)) + longest
     return LONGEST_REFERENCE  # Ref, Fn::GetAtt
 

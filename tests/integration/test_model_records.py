@@ -17,14 +17,14 @@ from chalicelib import deployments, services, trainings
 from chalicelib.adapters.model_records import ConditionFailed, ModelRecords
 from chalicelib.lifecycle_models import DeploymentExecution, DeploymentStatus, RunStatus
 from chalicelib.models import ExecutionStatusChange
-from infra.resources import FRAMEWORK_IMAGE_ACCOUNTS, STACK, Table, table_definition
+from infra.resources import STACK, Table, table_definition
 
 TABLE = "insight-test-model-records"
 
 
 @pytest.fixture
 def records(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelRecords]:
-    models = [m.setting("test", "us-east-1", FRAMEWORK_IMAGE_ACCOUNTS["us-east-1"]) for m in STACK.models]
+    models = [m.setting("test", "us-east-1", m.image.account("us-east-1")) for m in STACK.models]
     # moto in process: no local server's endpoint (another module's runtime may have set one)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("INSIGHT_ML_MODELS", json.dumps(models))

@@ -25,7 +25,7 @@ from chalicelib.lifecycle_models import (
     Verdict,
 )
 from chalicelib.settings import MlModel, get_settings
-from infra.resources import FRAMEWORK_IMAGE_ACCOUNTS, STACK
+from infra.resources import STACK
 from tests.botocore_shapes import check_shape
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def declared(monkeypatch: pytest.MonkeyPatch) -> Iterator[MlModel]:
     """The stack's models as a dev deployment tells them to the functions."""
-    models = [model.setting("dev", "us-east-1", FRAMEWORK_IMAGE_ACCOUNTS["us-east-1"]) for model in STACK.models]
+    models = [model.setting("dev", "us-east-1", model.image.account("us-east-1")) for model in STACK.models]
     monkeypatch.setenv("INSIGHT_ML_MODELS", json.dumps(models))
     monkeypatch.setenv("INSIGHT_MODEL_BUCKET", "insight-dev-model-data")
     monkeypatch.setenv("INSIGHT_SAGEMAKER_ROLE_ARN", "arn:aws:iam::123456789012:role/insight-dev-sage-maker-execution")
