@@ -30,7 +30,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from insight_local.sagemaker import storage
+from insight_local.sagemaker import requirements, storage
 from insight_local.sagemaker.aws import client
 from insight_local.sagemaker.container import unpack
 
@@ -124,6 +124,9 @@ def load_model(model: dict[str, Any], scratch: Path, region: str, label: str) ->
     script = code_dir / program
     if not script.is_file():
         raise ModelLoadError(f"the source directory {submit} has no {program}")
+    unmet = requirements.explain(code_dir)
+    if unmet:
+        raise ModelLoadError(unmet)
     with _load_lock:
         _loaded_count += 1
         module_name = f"_sagemaker_{_loaded_count}_{script.stem}"

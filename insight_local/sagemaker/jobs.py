@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from insight_local.sagemaker import storage
+from insight_local.sagemaker import requirements, storage
 from insight_local.sagemaker.aws import client, emit, split_s3_uri, tags_as_map
 from insight_local.sagemaker.container import Container, pack, unpack
 from insight_local.sagemaker.logs import JobLog
@@ -374,6 +374,9 @@ def _train(run: Run, container: Container, model_uri: str) -> None:
         raise JobFailed(str(missing)) from None
     if not (code / str(program)).is_file():
         raise JobFailed(f"ClientError: the source directory {submit} has no {program}")
+    unmet = requirements.explain(code)
+    if unmet:  # what SageMaker's container would have failed to pip install, said before the script runs
+        raise JobFailed(f'AlgorithmError: InstallRequirementsError:\nExitCode 1\nErrorMessage "{unmet}"')
     for name in ("model", "output/data", "output/intermediate"):
         container.path(f"/opt/ml/{name}").mkdir(parents=True, exist_ok=True)
     resource = job.resource_config or {}

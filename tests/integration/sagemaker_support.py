@@ -246,10 +246,10 @@ def output_fn(prediction, accept):
 """
 
 
-def tiny_source(bucket: str, s3: Any, key: str = "tiny/sourcedir.tar.gz") -> str:
+def tiny_source(bucket: str, s3: Any, key: str = "tiny/sourcedir.tar.gz", extra: dict[str, str] | None = None) -> str:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, text in (("train.py", TINY_TRAIN), ("inference.py", TINY_INFERENCE)):
+        for name, text in {"train.py": TINY_TRAIN, "inference.py": TINY_INFERENCE, **(extra or {})}.items():
             data = text.encode()
             info = tarfile.TarInfo(name)
             info.size = len(data)

@@ -307,3 +307,50 @@ def no_job_left_running() -> Iterator[None]:
     for run in list(engine.jobs.RUNS.values()):
         if run.thread is not None:
             run.thread.join(60)
+
+
+#: What a model's source asks its container to pip install: one package the venv has, one it
+#: has not, and one only for another platform.
+REQUIREMENTS = (
+    "# the model's own needs\nnumpy>=1.20\nno-such-package-for-insight==1.0\npywin32>=300; sys_platform == 'win32'\n"
+)
+
+
+def test_a_requirement_the_local_runtime_lacks_fails_the_training_before_the_script(project: LocalAWS) -> None:
+    # Given a training script that would run, shipped with a requirements.txt naming a package
+    # this environment does not have (SageMaker's container would pip install it; offline, nothing is)
+    s3 = project.client("s3")
+    s3.put_object(Bucket=BUCKET, Key="tiny/train/numbers.txt", Body=b"1 2 3 4")
+    source = sm.tiny_source(BUCKET, s3, "tiny/needs.tar.gz", {"requirements.txt": REQUIREMENTS})
+    project.client("sagemaker").create_training_job(**sm.tiny_training("train-needs", BUCKET, source, scale=2))
+    done = describe_training(project, "train-needs")
+    # Then the job failed as an install failure, naming only what is missing, and the script never ran
+    assert done["TrainingJobStatus"] == "Failed"
+    reason = done["FailureReason"]
+    assert reason.startswith("AlgorithmError: InstallRequirementsError:\nExitCode 1\n")
+    assert "no-such-package-for-insight==1.0 (not installed)" in reason
+    assert "numpy" not in reason and "pywin32" not in reason
+    assert "add these to requirements-dev.txt" in reason
+    assert not any("loss=" in line for line in log_lines(project, "/aws/sagemaker/TrainingJobs", "train-needs"))
+
+
+def test_a_model_whose_requirements_are_met_trains(project: LocalAWS) -> None:
+    s3 = project.client("s3")
+    s3.put_object(Bucket=BUCKET, Key="tiny/train/numbers.txt", Body=b"1 2 3 4")
+    met = "numpy>=1.20\nscikit-learn\n"
+    source = sm.tiny_source(BUCKET, s3, "tiny/met.tar.gz", {"requirements.txt": met})
+    project.client("sagemaker").create_training_job(**sm.tiny_training("train-met", BUCKET, source, scale=2))
+    assert describe_training(project, "train-met")["TrainingJobStatus"] == "Completed"
+
+
+def test_an_endpoint_whose_model_lacks_a_requirement_fails_naming_it(project: LocalAWS) -> None:
+    s3 = project.client("s3")
+    source = sm.tiny_source(BUCKET, s3, "tiny/needs-hosting.tar.gz", {"requirements.txt": REQUIREMENTS})
+    model = sm.tiny_model(BUCKET, s3, "tiny/needs-model.tar.gz", {"mean": 2, "scale": 3})
+    sagemaker = project.client("sagemaker")
+    sm.tiny_endpoint(sagemaker, "needs-hosted", BUCKET, source, model)
+    failed = sm.wait_for(
+        lambda: sagemaker.describe_endpoint(EndpointName="needs-hosted"), "EndpointStatus", ("InService", "Failed"), 30
+    )
+    assert failed["EndpointStatus"] == "Failed"
+    assert "no-such-package-for-insight==1.0 (not installed)" in failed["FailureReason"]
