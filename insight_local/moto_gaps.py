@@ -211,9 +211,9 @@ def presigned_post_policy() -> None:
         return original_bucket_response(self, request, full_url, headers)
 
     def _bucket_response_post(self: Any, request: Any, bucket_name: str) -> Any:
+        self.path = self._get_path(request)  # is_delete_keys reads it: not the previous request's
         if not request.headers.get("Content-Length") or self.is_delete_keys():
             return original(self, request, bucket_name)
-        self.path = self._get_path(request)
         form = {name: values[0] for name, values in self.querystring.items()}
         try:
             check_post_policy(form, bucket_name, len(self.body))

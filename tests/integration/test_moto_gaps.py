@@ -263,6 +263,11 @@ def test_gap_presigned_post_policy(aws: LocalAWS) -> None:
     status, _ = post_form(post["url"], post["fields"], "a.pdf", b"%PDF-1", "application/pdf")
     assert status == 204
     assert s3.head_object(Bucket="forms", Key="up/a.pdf")["ContentType"] == "application/pdf"
+    # And the bucket's other POST, DeleteObjects, is not taken for a form, whatever came before it
+    s3.put_object(Bucket="forms", Key="up/b.pdf", Body=b"%PDF-1")
+    deleted = s3.delete_objects(Bucket="forms", Delete={"Objects": [{"Key": "up/a.pdf"}, {"Key": "up/b.pdf"}]})
+    assert sorted(item["Key"] for item in deleted["Deleted"]) == ["up/a.pdf", "up/b.pdf"]
+    assert "Contents" not in s3.list_objects_v2(Bucket="forms")
 
 
 def test_gap_named_executions(aws: LocalAWS) -> None:
