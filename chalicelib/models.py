@@ -70,7 +70,7 @@ class UploadRequest(Model):
 
     file_name: Annotated[str, Field(min_length=1, max_length=255, examples=["invoice.pdf"])]
     content_type: Annotated[str, Field(min_length=3, max_length=127, examples=["application/pdf"])]
-    size: Annotated[int, Field(gt=0, description="Size of the file in bytes.")]
+    size: Annotated[int, Field(gt=0, strict=True, description="Size of the file in bytes.")]
     kind: JobKind | None = Field(
         default=None,
         description="The analysis to run. By default it follows the content type: images (JPEG, PNG, WebP) run "

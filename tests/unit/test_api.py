@@ -52,6 +52,10 @@ def test_a_file_over_the_size_limit_is_refused(client: Client) -> None:
         ({"file_name": "a.pdf", "content_type": "application/pdf"}, "size"),
         ({"file_name": "a.pdf", "content_type": "application/pdf", "size": 1, "extra": 1}, "extra"),
         ({"file_name": "a.pdf\n", "content_type": "application/pdf", "size": 10}, "file_name"),
+        # a size that is not a whole number of bytes, written as one (not true, "10" or 10.0)
+        ({"file_name": "a.pdf", "content_type": "application/pdf", "size": True}, "size"),
+        ({"file_name": "a.pdf", "content_type": "application/pdf", "size": "10"}, "size"),
+        ({"file_name": "a.pdf", "content_type": "application/pdf", "size": 10.5}, "size"),
     ],
 )
 def test_a_body_that_breaks_the_schema_gets_422_naming_the_field(client: Client, body: Any, field: str) -> None:
