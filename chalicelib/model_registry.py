@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import services
-from chalicelib.deployments import start_deployment
+from chalicelib.deployments import deployment_id, deployment_key, start_deployment
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.lifecycle_models import (
     ApprovalAccepted,
+    DeploymentStatus,
     ModelDetail,
     ModelList,
     ModelSummary,
@@ -98,6 +99,22 @@ def approve(name: str, version_text: str) -> ApprovalAccepted:
     package = package_of_version(model, int(version_text))
     if package.get("ModelApprovalStatus") == "Rejected":
         raise Conflict(f"version {version_text} of {name} was rejected; register a new one")
+    records = services.model_records()
+    ended = records.find(deployment_key(deployment_id(package["ModelPackageArn"])))
+    live = records.find(f"live#{model.endpoint}")
+    if (
+        ended
+        and DeploymentStatus(ended["status"]).finished
+        and (live or {}).get("package_arn") != package["ModelPackageArn"]
+    ):
+        # A package deploys once per approval: approving it again would only answer with the
+        # deployment that ended, as if it were serving.
+        now_live = f"version {live['version']} is live" if live else "no version is live"
+        raise Conflict(
+            f"version {version_text} of {name} was approved before and its deployment "
+            f"{ended['deployment_id']} ended {ended['status']}; {now_live}. A version deploys once: "
+            "to serve this model again, train and register it as a new version"
+        )
     if package.get("ModelApprovalStatus") != "Approved":
         services.registry().approve(
             package["ModelPackageArn"], "approved through POST /models/{name}/versions/{v}/approve"

@@ -340,6 +340,10 @@ def test_a_faulty_model_is_rolled_back_and_the_old_one_keeps_serving(
     assert status == 200, answer
     assert answer["predictions"] == in_process_predictions(runtime, run["package_arn"], [CUSTOMER])
     assert api.call("GET", f"/models/{MODEL}")[1]["model"]["live_version"] == run["version"]
+    # And approving the rolled-back version again says what became of it, not 202 with its old deployment
+    status, refused = api.call("POST", f"/models/{MODEL}/versions/{version}/approve")
+    assert status == 409, refused
+    assert f"ended ROLLED_BACK; version {run['version']} is live" in refused["message"]
 
 
 def test_malformed_predict_input_is_refused_with_the_schema_error(api: Client, first_version: dict[str, Any]) -> None:
