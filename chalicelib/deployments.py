@@ -44,7 +44,7 @@ from chalicelib.lifecycle_models import (
 )
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import MlModel, get_settings
-from chalicelib.trainings import JOB_TAG, declared_model
+from chalicelib.trainings import JOB_TAG, declared_model, live_key
 
 
 class EndpointBusy(InsightError):
@@ -263,7 +263,7 @@ def deploy_model(start: DeploymentStart) -> None:
         for request in alarm_requests(model, deployment):
             services.alarms().put(request)
             alarms.append(request["AlarmName"])
-        live = records.find(f"live#{model.endpoint}")
+        live = records.find(live_key(model.endpoint))
         values.update(
             strategy="blue_green_canary",
             alarms=alarms,
@@ -393,7 +393,7 @@ def finish_deployment(end: DeploymentEnd) -> Deployment:
             deployment_id=deployment.deployment_id,
             deployed_at=moment,
         )
-        records.put(f"live#{deployment.endpoint}", live.model_dump(mode="json"))
+        records.put(live_key(deployment.endpoint), live.model_dump(mode="json"))
         deployed = True
     configs, models = leftovers(deployment, deployed)
     hosting = services.hosting()
@@ -439,7 +439,7 @@ def leftovers(deployment: Deployment, deployed: bool) -> tuple[list[str], list[s
         pairs.append((deployment.endpoint_config, deployment.model_name))
         if not any(name for pair in pairs for name in pair):
             return [], []
-        live = services.model_records().find(f"live#{deployment.endpoint}") or {}
+        live = services.model_records().find(live_key(deployment.endpoint)) or {}
         endpoint = services.hosting().endpoint(deployment.endpoint) or {}
         pending = endpoint.get("PendingDeploymentSummary") or {}
         serving = [

@@ -18,13 +18,13 @@ from chalicelib.lifecycle_models import (
     TrainingRun,
 )
 from chalicelib.settings import MlModel, get_settings
-from chalicelib.trainings import declared_model, evaluation_metrics
+from chalicelib.trainings import declared_model, evaluation_metrics, live_key
 
 MAX_VERSIONS = 20
 
 
 def summary(model: MlModel) -> ModelSummary:
-    live = services.model_records().find(f"live#{model.endpoint}")
+    live = services.model_records().find(live_key(model.endpoint))
     return ModelSummary(
         name=model.name,
         endpoint=model.endpoint,
@@ -65,7 +65,7 @@ def version_of(package: dict[str, Any], live_arn: str | None) -> ModelVersion:
 def get_model(name: str) -> ModelDetail:
     model = declared_model(name)
     about = summary(model)
-    live = services.model_records().find(f"live#{model.endpoint}")
+    live = services.model_records().find(live_key(model.endpoint))
     registry = services.registry()
     versions = []
     for index, listed in enumerate(registry.packages(model.package_group)):
@@ -101,7 +101,7 @@ def approve(name: str, version_text: str) -> ApprovalAccepted:
         raise Conflict(f"version {version_text} of {name} was rejected; register a new one")
     records = services.model_records()
     ended = records.find(deployment_key(deployment_id(package["ModelPackageArn"])))
-    live = records.find(f"live#{model.endpoint}")
+    live = records.find(live_key(model.endpoint))
     if (
         ended
         and DeploymentStatus(ended["status"]).finished

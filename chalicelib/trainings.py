@@ -55,6 +55,11 @@ def run_key(run_id: str) -> str:
     return f"run#{run_id}"
 
 
+def live_key(endpoint: str) -> str:
+    """The record of what an endpoint serves (``Live``), as its last successful deployment left it."""
+    return f"live#{endpoint}"
+
+
 def get_run(name: str, run_id: str) -> TrainingRun:
     declared_model(name)
     found = services.model_records().find(run_key(run_id)) if len(run_id) <= 64 else None
@@ -369,7 +374,7 @@ def evaluation_metrics(uri: str) -> dict[str, float]:
 
 
 def live_package(model: MlModel) -> str | None:
-    live = services.model_records().find(f"live#{model.endpoint}")
+    live = services.model_records().find(live_key(model.endpoint))
     return str(live["package_arn"]) if live else None
 
 

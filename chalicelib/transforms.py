@@ -13,7 +13,7 @@ from chalicelib.errors import InvalidRequest, NotFound
 from chalicelib.lifecycle_models import RunStatus, Transform, TransformExecution, TransformRequest
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
-from chalicelib.trainings import JOB_TAG, declared_model
+from chalicelib.trainings import JOB_TAG, declared_model, live_key
 
 
 def transform_key(transform_id: str) -> str:
@@ -31,7 +31,7 @@ def get_transform(name: str, transform_id: str) -> Transform:
 def start_transform(name: str, request: TransformRequest) -> Transform:
     model = declared_model(name)
     bucket = get_settings().model_bucket
-    live = services.model_records().find(f"live#{model.endpoint}")
+    live = services.model_records().find(live_key(model.endpoint))
     if live is None:
         raise InvalidRequest(f"model {name} has no live version yet: approve and deploy one first")
     if not services.storage().objects(bucket, request.input_prefix):

@@ -184,7 +184,9 @@ def ml_models_setting(models: tuple[Model, ...], stage: str) -> Json:
         model.setting(stage, "${AWS::Region}", image_account_variable(model), "${AWS::URLSuffix}") for model in models
     ]
     text = json.dumps(declared_models, separators=(",", ":"))
-    return {"Fn::Sub": [text, {f"{model.logical_id}ImageAccount": image_account(model) for model in models}]}
+    return {
+        "Fn::Sub": [text, {name: value for model in models for name, value in image_account_variables(model).items()}]
+    }
 
 
 def model_resources(model: Model, options: StageOptions) -> Json:
@@ -339,12 +341,17 @@ def image_accounts(models: tuple[Model, ...]) -> Json:
     return dict(sorted(mapping.items()))
 
 
-def image_account(model: Model) -> Json:
-    return {"Fn::FindInMap": [IMAGE_ACCOUNTS, ref("AWS::Region"), model.logical_id]}
+def image_account_variables(model: Model) -> Json:
+    """``Fn::Sub``'s variables for ``image_account_variable(model)``: the account of the
+    registry of the model's image in the stack's region."""
+    return {
+        f"{model.logical_id}ImageAccount": {"Fn::FindInMap": [IMAGE_ACCOUNTS, ref("AWS::Region"), model.logical_id]}
+    }
 
 
 def image_account_variable(model: Model) -> str:
-    return f"${{{model.logical_id}ImageAccount}}"
+    [name] = image_account_variables(model)
+    return f"${{{name}}}"
 
 
 def arn_patterns(pattern: str, models: tuple[Model, ...]) -> list[Json | str]:
@@ -363,7 +370,7 @@ def arn_patterns(pattern: str, models: tuple[Model, ...]) -> list[Json | str]:
                     pattern.replace("${ImageRepository}", image.repository).replace(
                         "${ImageAccount}", image_account_variable(model)
                     ),
-                    {f"{model.logical_id}ImageAccount": image_account(model)},
+                    image_account_variables(model),
                 ]
             }
             for image, model in pullers.items()
